@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+
+/** An inclusive byte range, as in an HTTP Range header. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** What a store knows about a stored object. */
+export interface ObjectStat {
+  size: number;
+}
+
+/** An object's bytes, whole or a range of them. */
+export interface ObjectRead {
+  stream: Readable;
+  /** Size of the whole object, not of the range. */
+  size: number;
+  range?: ByteRange;
+}
+
+/** JSON-serialisable values, so write state can be kept by another process between requests. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The state of a resumable write: which object it will become and how many bytes it holds.
+ * Everything else is the adapter's own and opaque to callers. It is saved between requests
+ * (possibly by another process) and handed back unchanged.
+ */
+export interface ResumableWrite {
+  readonly key: string;
+  readonly size: number;
+  readonly adapter: { [key: string]: JsonValue };
+}
+
+/**
+ * Byte-level object storage. Keys are slash-separated relative paths ([A-Za-z0-9._-] segments,
+ * no empty, `.` or `..` segment). Objects appear atomically: a reader never sees a partial object.
+ */
+export interface BlobStore {
+  /** Adapter name, for logs and metrics. */
+  readonly kind: string;
+  /**
+   * The smallest append that the store takes without buffering it in an extra object
+   * (S3 parts must be 5 MiB except the last); 0 when any size is as good as any other.
+   */
+  readonly minEfficientAppend: number;
+
+  stat(key: string): Promise<ObjectStat | undefined>;
+  /** Throws ObjectNotFoundError or InvalidRangeError. */
+  read(key: string, range?: ByteRange): Promise<ObjectRead>;
+  /** Streams a whole object in; it becomes visible only once complete. `size`, when known, avoids buffering. */
+  put(key: string, body: Readable, size?: number): Promise<ObjectStat>;
+  /** Idempotent: deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** A time-limited URL that reads the object directly, or undefined when the store cannot issue one. */
+  presignRead(key: string, expiresInSeconds: number): Promise<string | undefined>;
+
+  /** Begins an object written by several appends, possibly from different processes. */
+  startWrite(key: string): Promise<ResumableWrite>;
+  /**
+   * Appends a stream to a write and returns the new state. If it fails, the state passed in is
+   * still valid: appending to it again overwrites whatever the failed attempt left behind.
+   * `length`, when known, lets the adapter stream without buffering.
+   */
+  append(write: ResumableWrite, body: Readable, length?: number): Promise<ResumableWrite>;
+  /** Makes the written bytes visible as the object `write.key`, in time independent of its size. */
+  commitWrite(write: ResumableWrite): Promise<ObjectStat>;
+  /** Discards a write and everything it stored; idempotent. */
+  abortWrite(write: ResumableWrite): Promise<void>;
+
+  /** Throws when the backend cannot be reached. */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import type { BlobRecord, ManifestRecord, NewManifest, PageRequest, PutManifestResult, Referrer } from './model';
+
+/**
+ * Registry metadata: repositories, blobs and their links to repositories, manifests with
+ * their references, and tags. Repositories are created implicitly by the first write.
+ */
+export interface MetadataStore {
+  readonly kind: string;
+
+  /** Applies pending migrations; returns the names of those applied. */
+  migrate(): Promise<string[]>;
+
+  repositoriesPage(page: PageRequest): Promise<string[]>;
+  repositoryExists(repository: string): Promise<boolean>;
+
+  findBlob(digest: string): Promise<BlobRecord | undefined>;
+  /** The blob if it is linked in the repository. */
+  findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | undefined>;
+  /**
+   * Records a blob (the first writer of a digest wins) and links it to the repository, in one
+   * transaction. Returns the stored record, which is another writer's when `created` is false.
+   */
+  addBlob(repository: string, blob: BlobRecord): Promise<{ blob: BlobRecord; created: boolean }>;
+  /** Links a known blob to a repository; false when the blob is unknown. Idempotent. */
+  linkBlob(repository: string, digest: string): Promise<boolean>;
+  /** Removes a blob's link to a repository; false when it was not linked. */
+  unlinkBlob(repository: string, digest: string): Promise<boolean>;
+
+  /**
+   * Stores a manifest, its references and optionally a tag pointing at it, in one transaction,
+   * after checking that every referenced blob and child manifest is in the repository.
+   * Storing a manifest that already exists is not an error (it may still move the tag).
+   */
+  putManifest(repository: string, manifest: NewManifest, tag?: string): Promise<PutManifestResult>;
+  findManifestByDigest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
+  findManifestByTag(repository: string, tag: string): Promise<ManifestRecord | undefined>;
+  /** Deletes a manifest, the tags pointing at it and its references; false when absent. */
+  deleteManifest(repository: string, digest: string): Promise<boolean>;
+  /** Deletes a tag only; false when absent. */
+  deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Tags in lexical order; undefined when the repository does not exist. */
+  tagsPage(repository: string, page: PageRequest): Promise<string[] | undefined>;
+  /** Manifests in the repository whose subject is `subjectDigest`, optionally of one artifact type. */
+  referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Referrer[]>;
+
+  /** Throws when the backend cannot be reached. */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}
