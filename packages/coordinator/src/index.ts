@@ -1,1 +1,4 @@
 export * from './coordinator';
+export * from './create-coordinator';
+export * from './memory/memory-coordinator';
+export * from './redis/redis-coordinator';

@@ -1,0 +1,7 @@
+import { describeCoordinatorContract } from '../contract/coordinator.contract';
+import { MemoryCoordinator } from './memory-coordinator';
+
+describeCoordinatorContract('memory', async () => {
+  const coordinator = new MemoryCoordinator();
+  return { coordinator, cleanup: () => coordinator.close() };
+});

@@ -1,0 +1,35 @@
+import { Redis } from 'ioredis';
+import { redisScripts, type ScriptedRedis } from './redis-scripts';
+
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/** Reconnection delay: exponential from 100 ms, capped, with jitter so restarted pods do not reconnect in step. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
+}
+
+/** Opens a client tuned for a long-running server that must outlive Redis restarts on its own. */
+export function connectRedis(url: string, onError: (error: Error) => void): ScriptedRedis {
+  const redis = new Redis(url, {
+    // Never give up reconnecting: a pod must heal by itself once Redis is back, without a restart.
+    retryStrategy: reconnectDelay,
+    // A command already sent when the connection drops fails instead of being replayed after the
+    // reconnect. Redis may have applied it already, and a replayed create, compare-and-set or lock
+    // acquisition would then report a conflict for a write that in fact succeeded.
+    maxRetriesPerRequest: 0,
+    // Commands issued while (re)connecting wait in the offline queue, so start-up and a brief
+    // failover cost latency rather than errors. With maxRetriesPerRequest 0 the queue is failed at
+    // the next unsuccessful connection attempt, so while Redis is down a request waits at most one
+    // reconnect delay plus connectTimeout, then fails and can be answered with a 503.
+    enableOfflineQueue: true,
+    connectTimeout: 3_000,
+    // A connection with a command outstanding and no reply for this long (host gone, network
+    // partition) is dropped and re-established, rather than waiting minutes for TCP to notice.
+    socketTimeout: 5_000,
+    connectionName: 'berth',
+    scripts: redisScripts,
+  });
+  redis.on('error', onError);
+  // The `scripts` option defines these commands on the instance at construction.
+  return redis as ScriptedRedis;
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
+import { assertValidTtl } from '../ttl';
+import { connectRedis } from './redis-connection';
+import type { ScriptedRedis } from './redis-scripts';
+
+/*
+ * Key layout, every key under the configured prefix and expiring by PX:
+ *
+ *   <keyPrefix>record:<key>   hash { v: version, value: the value }
+ *   <keyPrefix>lock:<name>    string: the holder's random token
+ *
+ * Records and locks live in separate namespaces, so a lock may share its name with a record.
+ */
+
+const HEALTH_CHECK_TIMEOUT_MS = 1_000;
+
+/** Settings of the Redis coordinator. */
+export interface RedisCoordinatorOptions {
+  /** redis:// or rediss:// URL, with credentials and database number if needed. */
+  url: string;
+  /** Prepended to every key, so several deployments or test runs can share one Redis. Default `berth:`. */
+  keyPrefix?: string;
+  /**
+   * Receives connection errors, such as each failed reconnection attempt, for logging. Default:
+   * ignored, since every operation that fails rejects with its cause and checkHealth reports the state.
+   */
+  onError?: (error: Error) => void;
+}
+
+/** Coordinator state in Redis, shared by every pod of a deployment. */
+export class RedisCoordinator implements Coordinator {
+  readonly kind = 'redis';
+  private readonly redis: ScriptedRedis;
+  private readonly keyPrefix: string;
+
+  constructor({ url, keyPrefix = 'berth:', onError = () => undefined }: RedisCoordinatorOptions) {
+    this.redis = connectRedis(url, onError);
+    this.keyPrefix = keyPrefix;
+  }
+
+  async get(key: string): Promise<VersionedValue | undefined> {
+    const [version, value] = await this.redis.hmget(this.recordKey(key), 'v', 'value');
+    return version == null || value == null ? undefined : { value, version: Number(version) };
+  }
+
+  async create(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertValidTtl(ttlMs);
+    return (await this.redis.createRecord(this.recordKey(key), value, ttlMs)) === 1;
+  }
+
+  async compareAndSet(
+    key: string,
+    expectedVersion: number,
+    value: string,
+    ttlMs: number,
+  ): Promise<number | undefined> {
+    assertValidTtl(ttlMs);
+    const version = await this.redis.compareAndSetRecord(this.recordKey(key), expectedVersion, value, ttlMs);
+    return version ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertValidTtl(ttlMs);
+    await this.redis.setRecord(this.recordKey(key), value, ttlMs);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.redis.del(this.recordKey(key))) === 1;
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<LockHandle | undefined> {
+    assertValidTtl(ttlMs);
+    const token = randomUUID();
+    const reply = await this.redis.set(this.lockKey(name), token, 'PX', ttlMs, 'NX');
+    return reply === 'OK' ? { name, token } : undefined;
+  }
+
+  async extendLock(lock: LockHandle, ttlMs: number): Promise<boolean> {
+    assertValidTtl(ttlMs);
+    return (await this.redis.extendLock(this.lockKey(lock.name), lock.token, ttlMs)) === 1;
+  }
+
+  async releaseLock(lock: LockHandle): Promise<boolean> {
+    return (await this.redis.releaseLock(this.lockKey(lock.name), lock.token)) === 1;
+  }
+
+  async checkHealth(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer PING within ${HEALTH_CHECK_TIMEOUT_MS} ms`)),
+        HEALTH_CHECK_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([this.redis.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+
+  private recordKey(key: string): string {
+    return `${this.keyPrefix}record:${key}`;
+  }
+
+  private lockKey(name: string): string {
+    return `${this.keyPrefix}lock:${name}`;
+  }
+}

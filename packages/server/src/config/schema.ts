@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+const booleanSetting = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+}, z.boolean());
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().nonnegative();
+const positiveInt = z.coerce.number().int().positive();
+const MiB = 1024 * 1024;
+
+/** The whole configuration: YAML file and BERTH_* environment variables both map onto this tree. */
+export const configSchema = z
+  .object({
+    http: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: port.default(5000),
+        /** External base URL, when the registry sits behind a proxy that rewrites the host. */
+        publicUrl: z.url().optional(),
+        /** Time allowed to receive request headers; cuts off slowloris clients. */
+        headersTimeoutSeconds: seconds.default(30),
+        /** A connection with no bytes moving for this long is closed, even mid-body. */
+        idleTimeoutSeconds: seconds.default(120),
+        keepAliveTimeoutSeconds: seconds.default(65),
+      })
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+    blobs: z
+      .object({
+        driver: z.enum(['filesystem', 's3']).default('filesystem'),
+        /** Serve pulls by redirecting to a presigned URL; defaults to on where the store can presign. */
+        redirect: booleanSetting.optional(),
+        redirectExpirySeconds: positiveInt.default(1200),
+        filesystem: z.object({ root: z.string().min(1).default('./data/blobs') }).prefault({}),
+        s3: z
+          .object({
+            bucket: z.string().min(1).optional(),
+            region: z.string().min(1).default('us-east-1'),
+            endpoint: z.url().optional(),
+            forcePathStyle: booleanSetting.default(false),
+            accessKeyId: z.string().min(1).optional(),
+            secretAccessKey: z.string().min(1).optional(),
+            prefix: z.string().optional(),
+            partSize: positiveInt.min(5 * MiB).optional(),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    metadata: z
+      .object({
+        driver: z.enum(['pglite', 'postgres']).default('pglite'),
+        pglite: z.object({ dataDir: z.string().min(1).default('./data/metadata') }).prefault({}),
+        postgres: z
+          .object({ url: z.string().min(1).optional(), poolSize: positiveInt.default(10) })
+          .prefault({}),
+      })
+      .prefault({}),
+    coordinator: z
+      .object({
+        driver: z.enum(['memory', 'redis']).default('memory'),
+        redis: z
+          .object({ url: z.string().min(1).optional(), keyPrefix: z.string().default('berth:') })
+          .prefault({}),
+      })
+      .prefault({}),
+    uploads: z
+      .object({
+        /** An upload with no activity for this long is forgotten and its bytes discarded. */
+        sessionTtlSeconds: positiveInt.default(86_400),
+      })
+      .prefault({}),
+    manifests: z.object({ maxBytes: positiveInt.default(4 * MiB) }).prefault({}),
+    shutdown: z.object({ graceSeconds: seconds.default(25) }).prefault({}),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const require = (ok: boolean, path: string[], message: string) => {
+      if (!ok) ctx.addIssue({ code: 'custom', path, message });
+    };
+    require(
+      config.blobs.driver !== 's3' || config.blobs.s3.bucket !== undefined,
+      ['blobs', 's3', 'bucket'],
+      'required when blobs.driver is s3',
+    );
+    require(
+      config.metadata.driver !== 'postgres' || config.metadata.postgres.url !== undefined,
+      ['metadata', 'postgres', 'url'],
+      'required when metadata.driver is postgres',
+    );
+    require(
+      config.coordinator.driver !== 'redis' || config.coordinator.redis.url !== undefined,
+      ['coordinator', 'redis', 'url'],
+      'required when coordinator.driver is redis',
+    );
+  });
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Paths of settings whose values must never be printed or logged. */
+export const SECRET_SETTINGS = [
+  ['blobs', 's3', 'secretAccessKey'],
+  ['metadata', 'postgres', 'url'],
+  ['coordinator', 'redis', 'url'],
+] as const;

@@ -1,0 +1,117 @@
+import type { ErrorCode } from './error-codes';
+
+/**
+ * Base of every error the services raise on purpose. Each subclass names the API error code it
+ * stands for; the HTTP layer turns it into a response in one place.
+ */
+export abstract class RegistryError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra status for the few cases where the spec asks for one other than the code's own. */
+  readonly status?: number;
+  /** Response headers the spec requires alongside this error. */
+  headers?: Record<string, string>;
+
+  constructor(
+    message: string,
+    readonly detail?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The repository name breaks the naming grammar. */
+export class InvalidNameError extends RegistryError {
+  readonly code = 'NAME_INVALID';
+}
+
+/** A tag breaks the tag grammar. */
+export class InvalidTagError extends RegistryError {
+  readonly code = 'MANIFEST_INVALID';
+}
+
+/** A digest is malformed, of an unsupported algorithm, or does not match the content. */
+export class InvalidDigestError extends RegistryError {
+  readonly code = 'DIGEST_INVALID';
+}
+
+/** The repository does not exist. */
+export class RepositoryNotFoundError extends RegistryError {
+  readonly code = 'NAME_UNKNOWN';
+}
+
+/** The blob is not in the repository. */
+export class BlobNotFoundError extends RegistryError {
+  readonly code = 'BLOB_UNKNOWN';
+}
+
+/** The manifest or tag is not in the repository. */
+export class ManifestNotFoundError extends RegistryError {
+  readonly code = 'MANIFEST_UNKNOWN';
+}
+
+/** The manifest document is not acceptable. */
+export class InvalidManifestError extends RegistryError {
+  readonly code = 'MANIFEST_INVALID';
+}
+
+/** The manifest is larger than the registry accepts. */
+export class ManifestTooLargeError extends RegistryError {
+  readonly code = 'MANIFEST_INVALID';
+  override readonly status = 413;
+}
+
+/** The manifest names blobs or manifests that the repository does not hold. */
+export class ManifestReferencesUnknownError extends RegistryError {
+  readonly code = 'MANIFEST_BLOB_UNKNOWN';
+}
+
+/** The manifest is of a kind the registry does not serve (Docker schema 1). */
+export class UnsupportedManifestError extends RegistryError {
+  readonly code = 'UNSUPPORTED';
+}
+
+/** The upload session does not exist (never did, finished, cancelled or expired). */
+export class UploadNotFoundError extends RegistryError {
+  readonly code = 'BLOB_UPLOAD_UNKNOWN';
+}
+
+/** The upload request is malformed. */
+export class InvalidUploadError extends RegistryError {
+  readonly code = 'BLOB_UPLOAD_INVALID';
+}
+
+/** A chunk does not start where the upload currently ends; the client must resume from `size`. */
+export class UploadOutOfOrderError extends RegistryError {
+  readonly code = 'BLOB_UPLOAD_INVALID';
+  override readonly status = 416;
+
+  constructor(readonly currentSize: number) {
+    super(`chunk does not continue the upload; it holds ${currentSize} bytes`);
+  }
+}
+
+/** A declared length does not match the bytes received, or exceeds a limit. */
+export class InvalidSizeError extends RegistryError {
+  readonly code = 'SIZE_INVALID';
+}
+
+/** A byte range lies outside the blob. */
+export class RangeNotSatisfiableError extends RegistryError {
+  readonly code = 'RANGE_INVALID';
+
+  constructor(readonly size: number) {
+    super(`range not satisfiable for a blob of ${size} bytes`);
+    this.headers = { 'Content-Range': `bytes */${size}` };
+  }
+}
+
+/** A paging parameter is not a usable number. */
+export class InvalidPaginationError extends RegistryError {
+  readonly code = 'PAGINATION_NUMBER_INVALID';
+}
+
+/** A backend is down or timed out; the request may be retried. */
+export class BackendUnavailableError extends RegistryError {
+  readonly code = 'UNAVAILABLE';
+}

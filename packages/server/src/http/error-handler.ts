@@ -1,0 +1,76 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { RegistryError } from '../errors/domain-errors';
+import { ERROR_CODES, type ErrorCode } from '../errors/error-codes';
+
+/** The spec's error body. */
+export interface ErrorBody {
+  errors: { code: ErrorCode; message: string; detail?: unknown }[];
+}
+
+// Errors from sockets and drivers that mean "a backend is unreachable right now".
+const UNAVAILABLE_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  '57P01', // PostgreSQL admin_shutdown
+  '57P03', // PostgreSQL cannot_connect_now
+  '08006', // PostgreSQL connection_failure
+]);
+
+function isBackendOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_ERROR_CODES.has(code)) return true;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return /Connection terminated|Connection is closed|connect ECONNREFUSED|socket hang up/i.test(error.message);
+}
+
+/** Body-reading errors (raw-body, http-errors) that carry a client status of their own. */
+function clientStatusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown; expose?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** Maps any error to the spec's JSON body and a status, in this one place. */
+export function createErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (res.headersSent) return next(error);
+    let code: ErrorCode;
+    let message: string;
+    let status: number;
+    let detail: unknown;
+    if (error instanceof RegistryError) {
+      ({ code, message, detail } = error);
+      status = error.status ?? ERROR_CODES[code].status;
+      for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+    } else if (clientStatusOf(error) !== undefined) {
+      status = clientStatusOf(error) as number;
+      code = status === 413 ? 'SIZE_INVALID' : 'BLOB_UPLOAD_INVALID';
+      message = (error as Error).message;
+    } else if (isBackendOutage(error)) {
+      code = 'UNAVAILABLE';
+      status = ERROR_CODES.UNAVAILABLE.status;
+      message = ERROR_CODES.UNAVAILABLE.description;
+      res.setHeader('Retry-After', '1');
+      logger.warn({ err: error, method: req.method, path: req.path }, 'backend unavailable');
+    } else {
+      code = 'INTERNAL_ERROR';
+      status = 500;
+      message = ERROR_CODES.INTERNAL_ERROR.description;
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    }
+    const body: ErrorBody = { errors: [{ code, message, ...(detail !== undefined ? { detail } : {}) }] };
+    res.status(status);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.json(body);
+  };
+}

@@ -1,0 +1,83 @@
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange } from '@berth/blob-store';
+import type { BlobRecord } from '@berth/metadata-store';
+import type { Request, Response } from 'express';
+import { RangeNotSatisfiableError } from '../../errors/domain-errors';
+import type { BlobService } from '../../services/blob-service';
+import { ROUTES, type Route } from '../route-table';
+
+/** Reports bytes served from blob bodies. */
+export type BytesSentObserver = (bytes: number) => void;
+
+/** The single range the client asked for; several ranges or a malformed header get the whole blob. */
+function requestedRange(req: Request, blob: BlobRecord): ByteRange | undefined {
+  if (!req.headers.range) return undefined;
+  const ranges = req.range(blob.size, { combine: true });
+  if (ranges === -1) throw new RangeNotSatisfiableError(blob.size);
+  if (ranges === -2 || ranges === undefined || ranges.length !== 1 || ranges.type !== 'bytes') return undefined;
+  const [range] = ranges;
+  return range ? { start: range.start, end: range.end } : undefined;
+}
+
+function describe(res: Response, blob: BlobRecord): void {
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader('Docker-Content-Digest', blob.digest);
+  res.setHeader('ETag', `"${blob.digest}"`);
+  res.setHeader('Accept-Ranges', 'bytes');
+  // Content-addressed: the bytes behind a digest never change.
+  res.setHeader('Cache-Control', 'max-age=31536000, immutable');
+}
+
+/** Blobs by digest: pull (streamed or redirected), existence check, delete. */
+export function createBlobRoutes({ blobs, bytesSent }: { blobs: BlobService; bytesSent: BytesSentObserver }): Route[] {
+  return [
+    {
+      ...ROUTES.blob,
+      handlers: {
+        HEAD: async (req, res, { name, digest }) => {
+          const blob = await blobs.stat(name, digest);
+          describe(res, blob);
+          res.setHeader('Content-Length', blob.size);
+          res.end();
+        },
+        GET: async (req, res, { name, digest }) => {
+          const blob = await blobs.stat(name, digest);
+          describe(res, blob);
+          if (req.headers['if-none-match'] === `"${blob.digest}"`) {
+            res.status(304).end();
+            return;
+          }
+          const range = requestedRange(req, blob);
+          const redirect = await blobs.redirectUrl(blob);
+          if (redirect) {
+            res.removeHeader('Cache-Control');
+            res.redirect(307, redirect);
+            return;
+          }
+          const read = await blobs.open(blob, range);
+          if (read.range) {
+            res.status(206);
+            res.setHeader('Content-Range', `bytes ${read.range.start}-${read.range.end}/${read.size}`);
+            res.setHeader('Content-Length', read.range.end - read.range.start + 1);
+          } else {
+            res.setHeader('Content-Length', read.size);
+          }
+          let sent = 0;
+          read.stream.on('data', (chunk: Buffer) => (sent += chunk.length));
+          try {
+            await pipeline(read.stream, res);
+          } catch (error) {
+            // A client that hangs up mid-download is routine, not a server error.
+            if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+          } finally {
+            bytesSent(sent);
+          }
+        },
+        DELETE: async (_req, res, { name, digest }) => {
+          await blobs.delete(name, digest);
+          res.status(202).end();
+        },
+      },
+    },
+  ];
+}

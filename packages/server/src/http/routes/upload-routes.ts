@@ -1,0 +1,87 @@
+import type { Request, Response } from 'express';
+import { UploadOutOfOrderError } from '../../errors/domain-errors';
+import type { BlobService } from '../../services/blob-service';
+import type { Chunk, UploadProgress, UploadService } from '../../services/upload-service';
+import { contentLength, hasBody, parseChunkRange } from '../request-parsing';
+import { ROUTES, type Route, type RouteParams } from '../route-table';
+
+const uploadLocation = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
+
+// Distribution's convention, which clients rely on: an empty upload reports "0-0".
+const rangeOf = (size: number) => `0-${Math.max(size - 1, 0)}`;
+
+function describeProgress(res: Response, name: string, progress: UploadProgress): void {
+  res.setHeader('Location', uploadLocation(name, progress.id));
+  res.setHeader('Range', rangeOf(progress.size));
+  res.setHeader('Docker-Upload-UUID', progress.id);
+  res.setHeader('Content-Length', 0);
+}
+
+function describeBlob(res: Response, name: string, digest: string): void {
+  res.setHeader('Location', `/v2/${name}/blobs/${digest}`);
+  res.setHeader('Docker-Content-Digest', digest);
+  res.setHeader('Content-Length', 0);
+  res.status(201).end();
+}
+
+function chunkOf(req: Request): Chunk {
+  const range = parseChunkRange(req);
+  const length = range?.length ?? contentLength(req);
+  return { body: req, ...(range ? { start: range.start } : {}), ...(length !== undefined ? { length } : {}) };
+}
+
+/** Adds where the upload stands to a 416 answer, so the client can resume. */
+function withResumeHeaders(name: string, id: string, handler: () => Promise<void>): Promise<void> {
+  return handler().catch((error: unknown) => {
+    if (error instanceof UploadOutOfOrderError) {
+      error.headers = { Location: uploadLocation(name, id), Range: rangeOf(error.currentSize) };
+    }
+    throw error;
+  });
+}
+
+/** Blob uploads: start (or mount), chunks, status, completion, cancellation. */
+export function createUploadRoutes({ uploads, blobs }: { uploads: UploadService; blobs: BlobService }): Route[] {
+  const start = async (req: Request, res: Response, { name }: RouteParams) => {
+    const { digest, mount, from } = req.query;
+    if (typeof mount === 'string' && (await blobs.mount(name, mount, typeof from === 'string' ? from : undefined))) {
+      return describeBlob(res, name, mount);
+    }
+    if (typeof digest === 'string') {
+      const stored = await uploads.uploadWhole(name, digest, chunkOf(req));
+      return describeBlob(res, name, stored.digest);
+    }
+    const progress = await uploads.start(name);
+    describeProgress(res, name, progress);
+    if (uploads.minChunkSize > 0) res.setHeader('OCI-Chunk-Min-Length', uploads.minChunkSize);
+    res.status(202).end();
+  };
+
+  return [
+    { ...ROUTES.uploads, handlers: { POST: start } },
+    {
+      ...ROUTES.upload,
+      handlers: {
+        GET: async (_req, res, { name, uploadId }) => {
+          describeProgress(res, name, await uploads.status(name, uploadId));
+          res.status(204).end();
+        },
+        PATCH: (req, res, { name, uploadId }) =>
+          withResumeHeaders(name, uploadId, async () => {
+            describeProgress(res, name, await uploads.append(name, uploadId, chunkOf(req)));
+            res.status(202).end();
+          }),
+        PUT: (req, res, { name, uploadId }) =>
+          withResumeHeaders(name, uploadId, async () => {
+            const digest = typeof req.query.digest === 'string' ? req.query.digest : '';
+            const stored = await uploads.complete(name, uploadId, digest, hasBody(req) ? chunkOf(req) : undefined);
+            describeBlob(res, name, stored.digest);
+          }),
+        DELETE: async (_req, res, { name, uploadId }) => {
+          await uploads.cancel(name, uploadId);
+          res.status(204).end();
+        },
+      },
+    },
+  ];
+}

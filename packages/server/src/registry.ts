@@ -1,0 +1,91 @@
+import { createBlobStore, type BlobStoreConfig } from '@berth/blob-store';
+import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
+import { createMetadataStore, type MetadataStoreConfig } from '@berth/metadata-store';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema';
+import { createApp } from './http/app';
+import { RegistryMetrics } from './http/metrics';
+import { createRegistryServices, type Backends } from './services/registry-services';
+
+function blobStoreConfig({ blobs }: Config): BlobStoreConfig {
+  if (blobs.driver === 'filesystem') return { driver: 'filesystem', root: blobs.filesystem.root };
+  const { s3 } = blobs;
+  return {
+    driver: 's3',
+    bucket: s3.bucket as string,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+    ...(s3.accessKeyId !== undefined ? { accessKeyId: s3.accessKeyId } : {}),
+    ...(s3.secretAccessKey !== undefined ? { secretAccessKey: s3.secretAccessKey } : {}),
+    ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
+    ...(s3.partSize !== undefined ? { partSize: s3.partSize } : {}),
+  };
+}
+
+/** The metadata adapter settings named by the configuration. */
+export function metadataStoreConfig({ metadata }: Config): MetadataStoreConfig {
+  if (metadata.driver === 'pglite') return { driver: 'pglite', dataDir: metadata.pglite.dataDir };
+  return { driver: 'postgres', url: metadata.postgres.url as string, poolSize: metadata.postgres.poolSize };
+}
+
+function coordinatorConfig({ coordinator }: Config): CoordinatorConfig {
+  if (coordinator.driver === 'memory') return { driver: 'memory' };
+  return { driver: 'redis', url: coordinator.redis.url as string, keyPrefix: coordinator.redis.keyPrefix };
+}
+
+/** A running registry: its HTTP application and the backends it holds open. */
+export interface Registry {
+  app: Express;
+  backends: Backends;
+  /** Marks the registry as draining: readiness fails so load balancers stop sending traffic. */
+  drain(): void;
+  close(): Promise<void>;
+}
+
+/** Opens the backends named by the configuration, migrates the metadata store and builds the app. */
+export async function openBackends(config: Config): Promise<Backends> {
+  const blobs = createBlobStore(blobStoreConfig(config));
+  const coordinator = createCoordinator(coordinatorConfig(config));
+  const metadata = await createMetadataStore(metadataStoreConfig(config));
+  return { blobs, metadata, coordinator };
+}
+
+/** Builds a registry on open backends; `openRegistry` does both. */
+export function createRegistry(config: Config, backends: Backends, logger: Logger): Registry {
+  const metrics = new RegistryMetrics();
+  // Redirect by default wherever the store can presign (it answers undefined where it cannot).
+  const redirect = config.blobs.redirect ?? config.blobs.driver === 's3';
+  const services = createRegistryServices(backends, {
+    uploadSessionTtlSeconds: config.uploads.sessionTtlSeconds,
+    manifestMaxBytes: config.manifests.maxBytes,
+    ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
+    uploadObserver: metrics.uploads,
+  });
+  let draining = false;
+  const probes = [
+    { name: 'blobs', check: () => backends.blobs.checkHealth() },
+    { name: 'metadata', check: () => backends.metadata.checkHealth() },
+    { name: 'coordinator', check: () => backends.coordinator.checkHealth() },
+  ];
+  const app = createApp({ services, metrics, logger, probes, isDraining: () => draining });
+  return {
+    app,
+    backends,
+    drain: () => {
+      draining = true;
+    },
+    close: async () => {
+      await Promise.allSettled([backends.blobs.close(), backends.metadata.close(), backends.coordinator.close()]);
+    },
+  };
+}
+
+/** Opens backends, applies pending migrations and builds the registry. */
+export async function openRegistry(config: Config, logger: Logger): Promise<Registry> {
+  const backends = await openBackends(config);
+  const applied = await backends.metadata.migrate();
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
+  return createRegistry(config, backends, logger);
+}

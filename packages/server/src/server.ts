@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema';
+import { openRegistry, type Registry } from './registry';
+
+/** A listening registry. */
+export interface RunningServer {
+  server: Server;
+  registry: Registry;
+  /** Base URL it listens on, e.g. http://127.0.0.1:5000. */
+  url: string;
+  /** Stops gracefully: not ready at once, in-flight requests finish within the grace period, then exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Applies the HTTP timeouts. Node's default 300 s request timeout would cut off a large layer
+ * pushed by a slow CI runner, so the whole-request limit is off; instead headers must arrive
+ * promptly (slowloris) and a connection on which no byte moves for the idle timeout is closed.
+ */
+function applyTimeouts(server: Server, http: Config['http']): void {
+  server.requestTimeout = 0;
+  server.headersTimeout = http.headersTimeoutSeconds * 1000;
+  server.keepAliveTimeout = http.keepAliveTimeoutSeconds * 1000;
+  server.timeout = http.idleTimeoutSeconds * 1000;
+}
+
+/** Opens the registry and listens on the configured host and port. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const registry = await openRegistry(config, logger);
+  const server = createServer(registry.app);
+  applyTimeouts(server, config.http);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  logger.info({ url, blobs: config.blobs.driver, metadata: config.metadata.driver, coordinator: config.coordinator.driver }, 'registry listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      registry.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.graceSeconds * 1000).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      await registry.close();
+      logger.info('registry stopped');
+    })();
+    return stopping;
+  };
+  return { server, registry, url, stop };
+}

@@ -1,0 +1,39 @@
+import type { MetadataStore, Referrer } from '@berth/metadata-store';
+import { RepositoryNotFoundError } from '../errors/domain-errors';
+import { parseDigest } from '../oci/digest';
+
+/** One page of names, and whether more follow it. */
+export interface NamePage {
+  names: string[];
+  hasMore: boolean;
+}
+
+/** Content discovery: tags of a repository, repositories of the registry, referrers of a manifest. */
+export class ListingService {
+  constructor(private readonly deps: { metadata: MetadataStore }) {}
+
+  async tagsPage(repository: string, limit?: number, last?: string): Promise<NamePage> {
+    const tags = await this.deps.metadata.tagsPage(repository, pageRequest(limit, last));
+    if (!tags) throw new RepositoryNotFoundError(`repository ${repository} is not known`);
+    return toPage(tags, limit);
+  }
+
+  async repositoriesPage(limit?: number, last?: string): Promise<NamePage> {
+    return toPage(await this.deps.metadata.repositoriesPage(pageRequest(limit, last)), limit);
+  }
+
+  async referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Referrer[]> {
+    parseDigest(subjectDigest);
+    return this.deps.metadata.referrers(repository, subjectDigest, artifactType);
+  }
+}
+
+// One extra row tells whether another page follows without a second query.
+function pageRequest(limit: number | undefined, last: string | undefined) {
+  return { ...(limit !== undefined ? { limit: limit + 1 } : {}), ...(last !== undefined ? { last } : {}) };
+}
+
+function toPage(names: string[], limit: number | undefined): NamePage {
+  if (limit === undefined || names.length <= limit) return { names, hasMore: false };
+  return { names: names.slice(0, limit), hasMore: true };
+}

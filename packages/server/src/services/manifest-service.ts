@@ -1,0 +1,81 @@
+import type { ManifestRecord, MetadataStore } from '@berth/metadata-store';
+import {
+  InvalidDigestError,
+  ManifestNotFoundError,
+  ManifestReferencesUnknownError,
+  ManifestTooLargeError,
+} from '../errors/domain-errors';
+import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest';
+import { parseManifest } from '../oci/manifest';
+import { assertTag } from '../oci/names';
+
+/** A manifest reference from a URL: a tag or a digest. */
+export type ManifestReference = { tag: string } | { digest: string };
+
+/** Parses the `<reference>` path segment, validating it as a digest or a tag. */
+export function parseReference(reference: string): ManifestReference {
+  if (looksLikeDigest(reference)) return { digest: parseDigest(reference).value };
+  assertTag(reference);
+  return { tag: reference };
+}
+
+/** The outcome of storing a manifest. */
+export interface PushedManifest {
+  digest: string;
+  subjectDigest?: string;
+}
+
+/** Pushing, pulling and deleting manifests and tags. */
+export class ManifestService {
+  constructor(private readonly deps: { metadata: MetadataStore; maxBytes: number }) {}
+
+  get maxBytes(): number {
+    return this.deps.maxBytes;
+  }
+
+  async get(repository: string, reference: string): Promise<ManifestRecord> {
+    const ref = parseReference(reference);
+    const { metadata } = this.deps;
+    const manifest =
+      'tag' in ref
+        ? await metadata.findManifestByTag(repository, ref.tag)
+        : await metadata.findManifestByDigest(repository, ref.digest);
+    if (!manifest) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
+    return manifest;
+  }
+
+  async put(repository: string, reference: string, payload: Buffer, contentType?: string): Promise<PushedManifest> {
+    const ref = parseReference(reference);
+    if (payload.length > this.deps.maxBytes) {
+      throw new ManifestTooLargeError(`manifest exceeds ${this.deps.maxBytes} bytes`);
+    }
+    const algorithm = 'digest' in ref ? parseDigest(ref.digest).algorithm : 'sha256';
+    const digest = digestOf(payload, algorithm);
+    if ('digest' in ref && ref.digest !== digest) {
+      throw new InvalidDigestError(`manifest has digest ${digest}, not ${ref.digest}`);
+    }
+    const parsed = parseManifest(payload, contentType);
+    const result = await this.deps.metadata.putManifest(
+      repository,
+      { ...parsed, digest },
+      'tag' in ref ? ref.tag : undefined,
+    );
+    if (result.status === 'missing-references') {
+      const missing = [...result.blobs, ...result.manifests];
+      throw new ManifestReferencesUnknownError(`manifest references content not in ${repository}: ${missing.join(', ')}`, {
+        blobs: result.blobs,
+        manifests: result.manifests,
+      });
+    }
+    return { digest, ...(parsed.subjectDigest ? { subjectDigest: parsed.subjectDigest } : {}) };
+  }
+
+  /** Deleting by digest removes the manifest and its tags; deleting by tag removes only the tag. */
+  async delete(repository: string, reference: string): Promise<void> {
+    const ref = parseReference(reference);
+    const { metadata } = this.deps;
+    const deleted =
+      'tag' in ref ? await metadata.deleteTag(repository, ref.tag) : await metadata.deleteManifest(repository, ref.digest);
+    if (!deleted) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
+  }
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { finished } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
+import type { BlobStore, ResumableWrite } from '@berth/blob-store';
+import type { MetadataStore } from '@berth/metadata-store';
+import { InvalidDigestError, UploadOutOfOrderError } from '../errors/domain-errors';
+import { createDigester, parseDigest, type Digest } from '../oci/digest';
+import { HashingStream } from './hashing-stream';
+import { UploadHashers, type UploadHasher } from './upload-hashers';
+import type { LoadedSession, UploadSessions } from './upload-sessions';
+
+/** Where an upload stands: the client resumes at `size`. */
+export interface UploadProgress {
+  id: string;
+  size: number;
+}
+
+/** A chunk of an upload: its bytes and, when the client declared them, its offset and length. */
+export interface Chunk {
+  body: Readable;
+  start?: number;
+  length?: number;
+}
+
+/** A blob now stored in a repository. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+}
+
+/** Reports upload activity to whoever keeps metrics. */
+export interface UploadObserver {
+  sessionOpened(): void;
+  sessionClosed(): void;
+  bytesReceived(bytes: number): void;
+}
+
+const noObserver: UploadObserver = { sessionOpened() {}, sessionClosed() {}, bytesReceived() {} };
+
+/** Blob uploads: sessions, chunks in order, digest verification and the final hand-over to the repository. */
+export class UploadService {
+  private readonly hashers = new UploadHashers();
+
+  constructor(
+    private readonly deps: {
+      blobs: BlobStore;
+      metadata: MetadataStore;
+      sessions: UploadSessions;
+      observer?: UploadObserver;
+    },
+  ) {}
+
+  private get observer(): UploadObserver {
+    return this.deps.observer ?? noObserver;
+  }
+
+  /** The smallest chunk worth sending, when the blob store has one. */
+  get minChunkSize(): number {
+    return this.deps.blobs.minEfficientAppend;
+  }
+
+  async start(repository: string): Promise<UploadProgress> {
+    const id = randomUUID();
+    const write = await this.deps.blobs.startWrite(`blobs/${id}`);
+    await this.deps.sessions.create({ id, repository, write, startedAt: new Date().toISOString() });
+    this.observer.sessionOpened();
+    return { id, size: 0 };
+  }
+
+  async status(repository: string, id: string): Promise<UploadProgress> {
+    const { session } = await this.deps.sessions.load(repository, id);
+    return { id, size: session.write.size };
+  }
+
+  async append(repository: string, id: string, chunk: Chunk): Promise<UploadProgress> {
+    return this.locked(repository, id, async (loaded) => {
+      const saved = await this.appendChunk(loaded, chunk, 'sha256');
+      return { id, size: saved.session.write.size };
+    });
+  }
+
+  /** Finishes an upload with an optional last chunk; the blob joins the repository once its digest checks out. */
+  async complete(repository: string, id: string, digestParam: string, chunk?: Chunk): Promise<StoredBlob> {
+    const digest = parseDigest(digestParam);
+    return this.locked(repository, id, async (loaded) => {
+      const current = chunk ? await this.appendChunk(loaded, chunk, digest.algorithm) : loaded;
+      const write = current.session.write;
+      const hasher = this.hashers.take(id, write.size, digest.algorithm);
+      try {
+        const stored = await this.storeBlob(repository, write, digest, hasher);
+        await this.closeSession(id);
+        return stored;
+      } catch (error) {
+        if (error instanceof InvalidDigestError) await this.discard(id, write);
+        throw error;
+      }
+    });
+  }
+
+  /** Uploads a whole blob in one request (POST with `digest`). */
+  async uploadWhole(repository: string, digestParam: string, chunk: Chunk): Promise<StoredBlob> {
+    parseDigest(digestParam);
+    const { id } = await this.start(repository);
+    try {
+      return await this.complete(repository, id, digestParam, chunk);
+    } catch (error) {
+      await this.cancel(repository, id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    const { session } = await this.deps.sessions.load(repository, id);
+    await this.discard(id, session.write);
+  }
+
+  private async locked<T>(repository: string, id: string, work: (loaded: LoadedSession) => Promise<T>): Promise<T> {
+    const loaded = await this.deps.sessions.load(repository, id);
+    // A second request on the same upload while one is streaming is answered like a chunk out
+    // of order: the client learns where the upload stands and can resume from there.
+    return this.deps.sessions.withLock(
+      id,
+      () => new UploadOutOfOrderError(loaded.session.write.size),
+      async () => work(await this.deps.sessions.load(repository, id)),
+    );
+  }
+
+  private async appendChunk(
+    loaded: LoadedSession,
+    chunk: Chunk,
+    algorithm: Digest['algorithm'],
+  ): Promise<LoadedSession> {
+    const { id, write } = loaded.session;
+    if (chunk.start !== undefined && chunk.start !== write.size) throw new UploadOutOfOrderError(write.size);
+    const hasher = this.hashers.resume(id, write.size, algorithm);
+    const hashing = new HashingStream(hasher?.hash);
+    let appended: ResumableWrite;
+    try {
+      [appended] = await Promise.all([this.deps.blobs.append(write, hashing, chunk.length), feed(chunk.body, hashing)]);
+    } catch (error) {
+      this.hashers.forget(id);
+      // Keep reading what the client still sends so the error response can reach it.
+      chunk.body.unpipe(hashing);
+      chunk.body.resume();
+      hashing.destroy();
+      throw error;
+    }
+    this.observer.bytesReceived(hashing.bytes);
+    const saved = await this.deps.sessions.save(loaded, appended);
+    if (hasher) this.hashers.keep(id, { ...hasher, size: appended.size });
+    return saved;
+  }
+
+  private async storeBlob(
+    repository: string,
+    write: ResumableWrite,
+    digest: Digest,
+    hasher: UploadHasher | undefined,
+  ): Promise<StoredBlob> {
+    const { blobs, metadata } = this.deps;
+    if (hasher) assertDigest(digest, hasher.hash.digest('hex'));
+    const known = hasher ? await metadata.findBlob(digest.value) : undefined;
+    if (known) {
+      // Verified bytes of a blob the registry already holds: keep the existing copy.
+      await blobs.abortWrite(write);
+      await metadata.linkBlob(repository, digest.value);
+      return { digest: digest.value, size: known.size };
+    }
+    const { size } = await blobs.commitWrite(write);
+    if (!hasher) {
+      try {
+        assertDigest(digest, await this.hashStored(write.key, digest.algorithm));
+      } catch (error) {
+        await blobs.delete(write.key);
+        throw error;
+      }
+    }
+    const { blob, created } = await metadata.addBlob(repository, { digest: digest.value, size, storageKey: write.key });
+    if (!created) await blobs.delete(write.key);
+    return { digest: blob.digest, size: blob.size };
+  }
+
+  /** Hashes a stored object; used when this process did not see every byte of the upload. */
+  private async hashStored(key: string, algorithm: Digest['algorithm']): Promise<string> {
+    const { stream } = await this.deps.blobs.read(key);
+    const hash = createDigester(algorithm);
+    for await (const part of stream) hash.update(part as Buffer);
+    return hash.digest('hex');
+  }
+
+  private async discard(id: string, write: ResumableWrite): Promise<void> {
+    await this.deps.blobs.abortWrite(write);
+    await this.closeSession(id);
+  }
+
+  private async closeSession(id: string): Promise<void> {
+    this.hashers.forget(id);
+    await this.deps.sessions.delete(id);
+    this.observer.sessionClosed();
+  }
+}
+
+function assertDigest(expected: Digest, actualHex: string): void {
+  if (actualHex !== expected.hex) {
+    throw new InvalidDigestError(`uploaded content has digest ${expected.algorithm}:${actualHex}, not ${expected.value}`);
+  }
+}
+
+/** Pipes a request body into a stream; a client that goes away mid-body fails the stream too. */
+async function feed(source: Readable, target: Writable): Promise<void> {
+  source.pipe(target);
+  try {
+    await finished(source);
+  } catch (error) {
+    target.destroy(error as Error);
+    throw error;
+  }
+}

@@ -1,0 +1,78 @@
+import type { ResumableWrite } from '@berth/blob-store';
+import type { Coordinator } from '@berth/coordinator';
+import { UploadNotFoundError } from '../errors/domain-errors';
+
+/** An upload in progress, as every process sees it. */
+export interface UploadSession {
+  id: string;
+  repository: string;
+  /** The blob store's resumable write; its size is the number of bytes acknowledged. */
+  write: ResumableWrite;
+  startedAt: string;
+}
+
+/** A session with the version that a later save must match, so concurrent writers cannot both win. */
+export interface LoadedSession {
+  session: UploadSession;
+  version: number;
+}
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const keyOf = (id: string) => `upload:${id}`;
+
+/** Upload sessions kept in the coordinator, expiring after a period without activity. */
+export class UploadSessions {
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly ttlMs: number,
+  ) {}
+
+  async create(session: UploadSession): Promise<void> {
+    const created = await this.coordinator.create(keyOf(session.id), JSON.stringify(session), this.ttlMs);
+    if (!created) throw new Error(`upload id collision: ${session.id}`);
+  }
+
+  /** Loads a session of the repository; a session of another repository is as good as unknown. */
+  async load(repository: string, id: string): Promise<LoadedSession> {
+    if (!UPLOAD_ID.test(id)) throw new UploadNotFoundError(`upload ${JSON.stringify(id)} is unknown`);
+    const stored = await this.coordinator.get(keyOf(id));
+    if (!stored) throw new UploadNotFoundError(`upload ${id} is unknown or has expired`);
+    const session = JSON.parse(stored.value) as UploadSession;
+    if (session.repository !== repository) throw new UploadNotFoundError(`upload ${id} is unknown`);
+    return { session, version: stored.version };
+  }
+
+  /** Saves a session unless another request saved it first; returns the new version. */
+  async save(loaded: LoadedSession, write: ResumableWrite): Promise<LoadedSession> {
+    const session = { ...loaded.session, write };
+    const version = await this.coordinator.compareAndSet(
+      keyOf(session.id),
+      loaded.version,
+      JSON.stringify(session),
+      this.ttlMs,
+    );
+    if (version === undefined) throw new UploadNotFoundError(`upload ${session.id} changed or expired meanwhile`);
+    return { session, version };
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.coordinator.delete(keyOf(id));
+  }
+
+  /** Serialises requests on one upload across processes; renewed while a long body streams. */
+  async withLock<T>(id: string, onBusy: () => Error, work: () => Promise<T>): Promise<T> {
+    const lockTtlMs = 30_000;
+    const lock = await this.coordinator.acquireLock(`upload-lock:${id}`, lockTtlMs);
+    if (!lock) throw onBusy();
+    const renew = setInterval(() => {
+      this.coordinator.extendLock(lock, lockTtlMs).catch(() => undefined);
+    }, lockTtlMs / 3);
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await this.coordinator.releaseLock(lock).catch(() => undefined);
+    }
+  }
+}
