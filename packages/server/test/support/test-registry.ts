@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { createTestDatabase } from '@berth/testing/postgres';
+import { redisTestUrl, uniqueKeyPrefix } from '@berth/testing/redis';
+import { s3TestTarget } from '@berth/testing/s3';
+import { configSchema, type Config } from '../../src/config/schema';
+import { startServer, type RunningServer } from '../../src/server';
+
+/** The two ways the registry runs: on the production backends, and on the embedded default. */
+export type Flavor = 'production' | 'embedded';
+
+export const FLAVORS: Flavor[] = ['production', 'embedded'];
+
+/** A registry listening on a random loopback port, with everything it created removed by `stop`. */
+export interface TestRegistry {
+  url: string;
+  config: Config;
+  running: RunningServer;
+  stop(): Promise<void>;
+}
+
+type ConfigInput = Record<string, Record<string, unknown>>;
+
+/** Starts a registry of a flavor; `overrides` are merged into its configuration sections. */
+export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput = {}): Promise<TestRegistry> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const base: ConfigInput = { http: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } };
+  if (flavor === 'embedded') {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-embedded-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    Object.assign(base, {
+      blobs: { driver: 'filesystem', filesystem: { root: join(dir, 'blobs') } },
+      metadata: { driver: 'pglite', pglite: { dataDir: join(dir, 'metadata') } },
+      coordinator: { driver: 'memory' },
+    });
+  } else {
+    const s3 = await s3TestTarget();
+    cleanups.push(() => s3.stop());
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    Object.assign(base, {
+      blobs: {
+        driver: 's3',
+        s3: {
+          bucket: s3.bucket,
+          endpoint: s3.endpoint,
+          region: s3.region,
+          forcePathStyle: true,
+          accessKeyId: s3.accessKeyId,
+          secretAccessKey: s3.secretAccessKey,
+        },
+      },
+      metadata: { driver: 'postgres', postgres: { url: database.url, poolSize: 5 } },
+      coordinator: { driver: 'redis', redis: { url: redisTestUrl(), keyPrefix: uniqueKeyPrefix('api') } },
+    });
+  }
+  const sections = new Set([...Object.keys(base), ...Object.keys(overrides)]);
+  const merged = Object.fromEntries([...sections].map((key) => [key, { ...base[key], ...overrides[key] }]));
+  const config = configSchema.parse(merged);
+  const running = await startServer(config, pino({ level: 'silent' }));
+  return {
+    url: running.url,
+    config,
+    running,
+    stop: async () => {
+      await running.stop();
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    },
+  };
+}
+
+/** Runs a describe block once per flavor, with a registry started before and stopped after it. */
+export function describeEachFlavor(
+  title: string,
+  body: (registry: () => TestRegistry) => void,
+  overrides: ConfigInput = {},
+): void {
+  describe.each(FLAVORS)(`${title} [%s]`, (flavor) => {
+    let registry: TestRegistry | undefined;
+    beforeAll(async () => {
+      registry = await startTestRegistry(flavor, overrides);
+    }, 120_000);
+    afterAll(async () => {
+      await registry?.stop();
+    }, 60_000);
+    body(() => {
+      if (!registry) throw new Error('registry not started');
+      return registry;
+    });
+  });
+}
