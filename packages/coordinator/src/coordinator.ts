@@ -22,7 +22,12 @@ export interface Coordinator {
   /** Stores a new record at version 1; false when the key already exists. */
   create(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Replaces a record only if it is still at `expectedVersion`; returns the new version, or undefined. */
-  compareAndSet(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | undefined>;
+  compareAndSet(
+    key: string,
+    expectedVersion: number,
+    value: string,
+    ttlMs: number,
+  ): Promise<number | undefined>;
   /** Stores a value unconditionally (caches); bumps the version. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Returns whether a key was removed. */

@@ -47,6 +47,11 @@ export function describeCoordinatorContract(
       await expect(coordinator.checkHealth()).resolves.toBeUndefined();
     });
 
+    it('can be closed more than once', async () => {
+      await coordinator.close();
+      await expect(coordinator.close()).resolves.toBeUndefined();
+    });
+
     describe('records', () => {
       it('returns undefined for a missing key', async () => {
         expect(await coordinator.get('missing')).toBeUndefined();
@@ -135,7 +140,10 @@ export function describeCoordinatorContract(
         expect(await coordinator.get('empty')).toEqual({ value: '', version: 1 });
         // Compared outside expect() so a mismatch does not print megabytes.
         expect((await coordinator.get('large'))?.value === LARGE).toBe(true);
-        expect(await coordinator.get('key ✓ with spaces/and:separators')).toEqual({ value: UNICODE, version: 1 });
+        expect(await coordinator.get('key ✓ with spaces/and:separators')).toEqual({
+          value: UNICODE,
+          version: 1,
+        });
         for (const key of ['unicode', 'empty', 'large', 'key ✓ with spaces/and:separators']) {
           expect(await coordinator.delete(key)).toBe(true);
         }

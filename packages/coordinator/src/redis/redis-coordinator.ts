@@ -101,7 +101,13 @@ export class RedisCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit();
+    if (this.redis.status === 'ready') {
+      // QUIT lets replies already in flight arrive before the connection closes.
+      await this.redis.quit();
+    } else {
+      // Without a connection nothing is in flight, and a queued QUIT would wait for Redis to return.
+      this.redis.disconnect();
+    }
   }
 
   private recordKey(key: string): string {

@@ -47,7 +47,12 @@ export interface ScriptedRedis extends Redis {
   /** 1 when created, 0 when the key exists. */
   createRecord(key: string, value: string, ttlMs: number): Promise<number>;
   /** The new version, or null on a version mismatch or a missing record. */
-  compareAndSetRecord(key: string, expectedVersion: number, value: string, ttlMs: number): Promise<number | null>;
+  compareAndSetRecord(
+    key: string,
+    expectedVersion: number,
+    value: string,
+    ttlMs: number,
+  ): Promise<number | null>;
   setRecord(key: string, value: string, ttlMs: number): Promise<null>;
   /** 1 when extended, 0 when the token no longer holds the lock. */
   extendLock(key: string, token: string, ttlMs: number): Promise<number>;
