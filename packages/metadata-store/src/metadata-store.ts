@@ -1,4 +1,11 @@
-import type { BlobRecord, ManifestRecord, NewManifest, PageRequest, PutManifestResult, Referrer } from './model';
+import type {
+  BlobRecord,
+  ManifestRecord,
+  NewManifest,
+  PageRequest,
+  PutManifestResult,
+  Referrer,
+} from './model';
 
 /**
  * Registry metadata: repositories, blobs and their links to repositories, manifests with

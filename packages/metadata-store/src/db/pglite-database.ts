@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { parseInt8 } from './parse-int8';
 import type { SqlClient, SqlDatabase } from './sql-database';
@@ -24,6 +25,8 @@ export class PgliteDatabase implements SqlDatabase {
 
   /** Opens (creating if needed) the database in `dataDir`, or a fresh one in memory when absent. */
   static async open(dataDir?: string): Promise<PgliteDatabase> {
+    // PGlite creates the directory itself, but not its parents.
+    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
     return new PgliteDatabase(await PGlite.create({ dataDir, parsers }));
   }
 

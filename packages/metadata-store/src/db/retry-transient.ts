@@ -15,5 +15,10 @@ export async function retryTransient<T>(transaction: () => Promise<T>): Promise<
 }
 
 function isTransient(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && TRANSIENT_SQLSTATES.has(String(error.code));
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    TRANSIENT_SQLSTATES.has(String(error.code))
+  );
 }

@@ -1,6 +1,6 @@
 /** A connection, or a transaction on one, that runs SQL. */
 export interface SqlClient {
-  /** Runs one statement with `$n` parameters and returns its rows; int8 columns come back as numbers. */
+  /** Runs one statement with `$n` parameters and returns its rows, with int8 columns as numbers and bytea as Buffers. */
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a script of several statements without parameters, such as a migration. */
   execute(script: string): Promise<void>;

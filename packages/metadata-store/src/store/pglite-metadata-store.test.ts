@@ -1,0 +1,4 @@
+import { openPgliteTestDatabase } from '../contract/test-databases.contract';
+import { describeSqlMetadataStoreContract } from '../contract/sql-metadata-store.contract';
+
+describeSqlMetadataStoreContract('pglite', openPgliteTestDatabase);

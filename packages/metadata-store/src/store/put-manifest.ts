@@ -1,0 +1,125 @@
+import { selectOrInsert } from '../db/select-or-insert';
+import type { SqlClient } from '../db/sql-database';
+import type { NewManifest, PutManifestResult } from '../model';
+import { ensureRepositoryId, findRepositoryId } from './repository-ids';
+
+/**
+ * Stores a manifest, its references and optionally a tag, within the caller's transaction.
+ * Writes nothing (not even the repository) when a reference is missing.
+ */
+export async function putManifest(
+  tx: SqlClient,
+  repository: string,
+  manifest: NewManifest,
+  tag: string | undefined,
+): Promise<PutManifestResult> {
+  const blobDigests = [...new Set(manifest.blobDigests)];
+  const childDigests = [...new Set(manifest.manifestDigests)];
+  const knownRepositoryId = await findRepositoryId(tx, repository);
+  const linkedBlobs = await lockLinkedBlobs(tx, knownRepositoryId, blobDigests);
+  const children = await lockManifests(tx, knownRepositoryId, childDigests);
+  const missingBlobs = blobDigests.filter((digest) => !linkedBlobs.has(digest));
+  const missingManifests = childDigests.filter((digest) => !children.has(digest));
+  if (missingBlobs.length > 0 || missingManifests.length > 0) {
+    return { status: 'missing-references', blobs: missingBlobs, manifests: missingManifests };
+  }
+
+  const repositoryId = knownRepositoryId ?? (await ensureRepositoryId(tx, repository));
+  const { row, created } = await selectOrInsert<{ id: number }>(
+    tx,
+    {
+      text: 'SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2 FOR KEY SHARE',
+      params: [repositoryId, manifest.digest],
+    },
+    {
+      text: `
+        INSERT INTO manifests
+          (repository_id, digest, media_type, artifact_type, subject_digest, annotations, payload, size)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+        ON CONFLICT (repository_id, digest) DO NOTHING
+        RETURNING id`,
+      params: [
+        repositoryId,
+        manifest.digest,
+        manifest.mediaType,
+        manifest.artifactType ?? null,
+        manifest.subjectDigest ?? null,
+        manifest.annotations === undefined ? null : JSON.stringify(manifest.annotations),
+        manifest.payload,
+        manifest.payload.length,
+      ],
+    },
+  );
+  // A manifest's references follow from its bytes, so an existing row already has them.
+  if (created) {
+    await insertManifestBlobs(tx, row.id, blobDigests);
+    await insertManifestReferences(tx, row.id, [...children.values()]);
+  }
+  if (tag !== undefined) await upsertTag(tx, repositoryId, tag, row.id);
+  return { status: 'stored', created };
+}
+
+// The FOR KEY SHARE locks in the next two queries last until commit, so that a concurrent unlink or
+// delete cannot remove what the new manifest references after it was checked.
+
+async function lockLinkedBlobs(
+  tx: SqlClient,
+  repositoryId: number | undefined,
+  digests: string[],
+): Promise<Set<string>> {
+  if (repositoryId === undefined || digests.length === 0) return new Set();
+  const rows = await tx.query<{ blob_digest: string }>(
+    `SELECT blob_digest FROM repository_blobs
+     WHERE repository_id = $1 AND blob_digest = ANY ($2::text[])
+     FOR KEY SHARE`,
+    [repositoryId, digests],
+  );
+  return new Set(rows.map((row) => row.blob_digest));
+}
+
+/** Manifest ids by digest. */
+async function lockManifests(
+  tx: SqlClient,
+  repositoryId: number | undefined,
+  digests: string[],
+): Promise<Map<string, number>> {
+  if (repositoryId === undefined || digests.length === 0) return new Map();
+  const rows = await tx.query<{ id: number; digest: string }>(
+    `SELECT id, digest FROM manifests
+     WHERE repository_id = $1 AND digest = ANY ($2::text[])
+     FOR KEY SHARE`,
+    [repositoryId, digests],
+  );
+  return new Map(rows.map((row) => [row.digest, row.id]));
+}
+
+async function insertManifestBlobs(tx: SqlClient, manifestId: number, digests: string[]): Promise<void> {
+  if (digests.length === 0) return;
+  await tx.query(
+    'INSERT INTO manifest_blobs (manifest_id, blob_digest) SELECT $1::bigint, unnest($2::text[])',
+    [manifestId, digests],
+  );
+}
+
+async function insertManifestReferences(tx: SqlClient, parentId: number, childIds: number[]): Promise<void> {
+  if (childIds.length === 0) return;
+  await tx.query(
+    'INSERT INTO manifest_references (parent_id, child_id) SELECT $1::bigint, unnest($2::bigint[])',
+    [parentId, childIds],
+  );
+}
+
+async function upsertTag(
+  tx: SqlClient,
+  repositoryId: number,
+  tag: string,
+  manifestId: number,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3)
+     ON CONFLICT (repository_id, name) DO UPDATE
+       SET manifest_id = excluded.manifest_id, updated_at = now()
+       WHERE tags.manifest_id <> excluded.manifest_id`,
+    [repositoryId, tag, manifestId],
+  );
+}
