@@ -1,0 +1,107 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "berth.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Release-qualified name used for every object. */}}
+{{- define "berth.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "berth.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "berth.labels" -}}
+helm.sh/chart: {{ include "berth.chart" . }}
+app.kubernetes.io/name: {{ include "berth.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Selects the server pods only, never the migration Job's. */}}
+{{- define "berth.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "berth.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: server
+{{- end }}
+
+{{- define "berth.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "berth.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "berth.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding credentials: the user's, or the one this chart renders. */}}
+{{- define "berth.secretName" -}}
+{{- default (include "berth.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* True (non-empty) when any backend keeps its state inside the pod. */}}
+{{- define "berth.embedded" -}}
+{{- $c := .Values.config -}}
+{{- if or (eq $c.blobs.driver "filesystem") (eq $c.metadata.driver "pglite") (eq $c.coordinator.driver "memory") -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/*
+A map with every empty string and null removed, nested maps included, rendered as YAML. Berth's own
+defaults then apply to whatever values.yaml leaves empty.
+*/}}
+{{- define "berth.compact" -}}
+{{- $out := dict -}}
+{{- range $key, $value := . -}}
+{{- if kindIs "map" $value -}}
+{{- $child := include "berth.compact" $value | fromYaml -}}
+{{- if $child -}}
+{{- $_ := set $out $key $child -}}
+{{- end -}}
+{{- else if not (or (kindIs "invalid" $value) (and (kindIs "string" $value) (eq $value ""))) -}}
+{{- $_ := set $out $key $value -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end }}
+
+{{/* Fails the render on combinations that cannot work, before anything reaches the cluster. */}}
+{{- define "berth.validate" -}}
+{{- $c := .Values.config -}}
+{{- if and (include "berth.embedded" .) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) -}}
+{{- fail "config: filesystem, pglite and memory keep state inside one pod; use s3, postgres and redis for more than one replica or for autoscaling" -}}
+{{- end -}}
+{{- if and (eq $c.blobs.driver "s3") (not $c.blobs.s3.bucket) -}}
+{{- fail "config.blobs.s3.bucket is required with the s3 driver" -}}
+{{- end -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- if and (eq $c.metadata.driver "postgres") (not .Values.secrets.postgresUrl) -}}
+{{- fail "secrets.postgresUrl (or secrets.existingSecret) is required with the postgres driver" -}}
+{{- end -}}
+{{- if and (eq $c.coordinator.driver "redis") (not .Values.secrets.redisUrl) -}}
+{{- fail "secrets.redisUrl (or secrets.existingSecret) is required with the redis driver" -}}
+{{- end -}}
+{{- if ne (empty .Values.secrets.s3AccessKeyId) (empty .Values.secrets.s3SecretAccessKey) -}}
+{{- fail "secrets.s3AccessKeyId and secrets.s3SecretAccessKey must be set together" -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
