@@ -6,7 +6,12 @@ export function createLogger(config: Pick<Config, 'log'>): Logger {
   return pino({
     level: config.log.level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'res.headers.location'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        'res.headers.location',
+      ],
       censor: '<redacted>',
     },
   });

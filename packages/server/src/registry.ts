@@ -77,7 +77,11 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
       draining = true;
     },
     close: async () => {
-      await Promise.allSettled([backends.blobs.close(), backends.metadata.close(), backends.coordinator.close()]);
+      await Promise.allSettled([
+        backends.blobs.close(),
+        backends.metadata.close(),
+        backends.coordinator.close(),
+      ]);
     },
   };
 }

@@ -37,7 +37,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-  logger.info({ url, blobs: config.blobs.driver, metadata: config.metadata.driver, coordinator: config.coordinator.driver }, 'registry listening');
+  logger.info(
+    {
+      url,
+      blobs: config.blobs.driver,
+      metadata: config.metadata.driver,
+      coordinator: config.coordinator.driver,
+    },
+    'registry listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -45,7 +53,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       registry.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdown.graceSeconds * 1000).unref());
+      const grace = new Promise<void>((resolve) =>
+        setTimeout(resolve, config.shutdown.graceSeconds * 1000).unref(),
+      );
       await Promise.race([closed, grace]);
       server.closeAllConnections();
       await registry.close();

@@ -26,7 +26,11 @@ describe('configuration', () => {
       BERTH_UPLOADS_SESSION_TTL_SECONDS: '60',
     });
     expect(config.http.port).toBe(6000);
-    expect(config.blobs).toMatchObject({ driver: 's3', redirect: false, s3: { bucket: 'layers', forcePathStyle: true } });
+    expect(config.blobs).toMatchObject({
+      driver: 's3',
+      redirect: false,
+      s3: { bucket: 'layers', forcePathStyle: true },
+    });
     expect(config.metadata.postgres.url).toBe('postgres://db/berth');
     expect(config.uploads.sessionTtlSeconds).toBe(60);
   });

@@ -34,7 +34,11 @@ function objectShapeOf(schema: z.ZodType): Shape | undefined {
   // Defaults, optionals and refinements wrap the object schema; look through them.
   for (;;) {
     if (current instanceof z.ZodObject) return current.shape as Shape;
-    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodPrefault) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodPrefault
+    ) {
       current = current.unwrap() as z.ZodType;
       continue;
     }

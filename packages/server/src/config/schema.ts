@@ -29,7 +29,9 @@ export const configSchema = z
       })
       .prefault({}),
     log: z
-      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
       .prefault({}),
     blobs: z
       .object({
@@ -83,21 +85,21 @@ export const configSchema = z
     const require = (ok: boolean, path: string[], message: string) => {
       if (!ok) ctx.addIssue({ code: 'custom', path, message });
     };
-    require(
-      config.blobs.driver !== 's3' || config.blobs.s3.bucket !== undefined,
-      ['blobs', 's3', 'bucket'],
-      'required when blobs.driver is s3',
-    );
-    require(
-      config.metadata.driver !== 'postgres' || config.metadata.postgres.url !== undefined,
-      ['metadata', 'postgres', 'url'],
-      'required when metadata.driver is postgres',
-    );
-    require(
-      config.coordinator.driver !== 'redis' || config.coordinator.redis.url !== undefined,
-      ['coordinator', 'redis', 'url'],
-      'required when coordinator.driver is redis',
-    );
+    require(config.blobs.driver !== 's3' || config.blobs.s3.bucket !== undefined, [
+      'blobs',
+      's3',
+      'bucket',
+    ], 'required when blobs.driver is s3');
+    require(config.metadata.driver !== 'postgres' || config.metadata.postgres.url !== undefined, [
+      'metadata',
+      'postgres',
+      'url',
+    ], 'required when metadata.driver is postgres');
+    require(config.coordinator.driver !== 'redis' || config.coordinator.redis.url !== undefined, [
+      'coordinator',
+      'redis',
+      'url',
+    ], 'required when coordinator.driver is redis');
   });
 
 /** Validated configuration. */

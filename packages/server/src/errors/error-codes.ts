@@ -7,7 +7,10 @@ export const ERROR_CODES = {
   BLOB_UPLOAD_INVALID: { status: 400, description: 'blob upload invalid' },
   BLOB_UPLOAD_UNKNOWN: { status: 404, description: 'blob upload unknown to registry' },
   DIGEST_INVALID: { status: 400, description: 'provided digest did not match uploaded content' },
-  MANIFEST_BLOB_UNKNOWN: { status: 404, description: 'manifest references a manifest or blob unknown to registry' },
+  MANIFEST_BLOB_UNKNOWN: {
+    status: 404,
+    description: 'manifest references a manifest or blob unknown to registry',
+  },
   MANIFEST_INVALID: { status: 400, description: 'manifest invalid' },
   MANIFEST_UNKNOWN: { status: 404, description: 'manifest unknown to registry' },
   NAME_INVALID: { status: 400, description: 'invalid repository name' },

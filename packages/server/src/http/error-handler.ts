@@ -28,7 +28,9 @@ function isBackendOutage(error: unknown): boolean {
   if (typeof code === 'string' && UNAVAILABLE_ERROR_CODES.has(code)) return true;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 500) return true;
-  return /Connection terminated|Connection is closed|connect ECONNREFUSED|socket hang up/i.test(error.message);
+  return /Connection terminated|Connection is closed|connect ECONNREFUSED|socket hang up/i.test(
+    error.message,
+  );
 }
 
 /** Body-reading errors (raw-body, http-errors) that carry a client status of their own. */

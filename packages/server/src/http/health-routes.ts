@@ -27,16 +27,26 @@ async function probe(check: () => Promise<void>): Promise<string> {
  * `/healthz` says the process is alive; `/readyz` says it can serve: not shutting down, and
  * every backend answering.
  */
-export function createHealthRoutes({ probes, isDraining }: { probes: HealthProbe[]; isDraining: () => boolean }) {
+export function createHealthRoutes({
+  probes,
+  isDraining,
+}: {
+  probes: HealthProbe[];
+  isDraining: () => boolean;
+}) {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const results = await Promise.all(probes.map(async ({ name, check }) => [name, await probe(check)] as const));
+    const results = await Promise.all(
+      probes.map(async ({ name, check }) => [name, await probe(check)] as const),
+    );
     const checks = Object.fromEntries(results);
     const ready = !isDraining() && results.every(([, result]) => result === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : isDraining() ? 'draining' : 'unavailable', checks });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : isDraining() ? 'draining' : 'unavailable', checks });
   });
   return router;
 }

@@ -14,7 +14,8 @@ export function parsePageQuery(req: Request): { limit?: number; last?: string } 
     }
     limit = Math.min(Number(n), MAX_PAGE_SIZE);
   }
-  if (last !== undefined && typeof last !== 'string') throw new InvalidPaginationError('last must be a single value');
+  if (last !== undefined && typeof last !== 'string')
+    throw new InvalidPaginationError('last must be a single value');
   return { ...(limit !== undefined ? { limit } : {}), ...(last ? { last } : {}) };
 }
 

@@ -35,7 +35,10 @@ export const ROUTES = {
     pattern: /^\/v2\/(?<name>.+)\/manifests\/(?<reference>[^/]+)$/,
   },
   tags: { template: '/v2/:name/tags/list', pattern: /^\/v2\/(?<name>.+)\/tags\/list$/ },
-  referrers: { template: '/v2/:name/referrers/:digest', pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/ },
+  referrers: {
+    template: '/v2/:name/referrers/:digest',
+    pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/,
+  },
 } as const;
 
 /** Where metrics find the template of the route that served a request. */

@@ -3,7 +3,11 @@ import { digestOf, parseDigest } from './digest';
 
 describe('parseDigest', () => {
   it('accepts sha256 and sha512 in lowercase hex', () => {
-    expect(parseDigest(`sha256:${'a'.repeat(64)}`)).toEqual({ algorithm: 'sha256', hex: 'a'.repeat(64), value: `sha256:${'a'.repeat(64)}` });
+    expect(parseDigest(`sha256:${'a'.repeat(64)}`)).toEqual({
+      algorithm: 'sha256',
+      hex: 'a'.repeat(64),
+      value: `sha256:${'a'.repeat(64)}`,
+    });
     expect(parseDigest(`sha512:${'0'.repeat(128)}`).algorithm).toBe('sha512');
   });
 
@@ -21,6 +25,8 @@ describe('parseDigest', () => {
   });
 
   it('computes digests of buffers', () => {
-    expect(digestOf(Buffer.from(''))).toBe('sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(digestOf(Buffer.from(''))).toBe(
+      'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 });

@@ -30,7 +30,9 @@ export function parseDigest(input: string): Digest {
   const hex = input.slice(separator + 1);
   if (!isAlgorithm(algorithm)) throw new InvalidDigestError(`unsupported digest algorithm "${algorithm}"`);
   if (hex.length !== DIGEST_ALGORITHMS[algorithm] || !/^[a-f0-9]+$/.test(hex)) {
-    throw new InvalidDigestError(`${algorithm} digest must be ${DIGEST_ALGORITHMS[algorithm]} lowercase hex digits`);
+    throw new InvalidDigestError(
+      `${algorithm} digest must be ${DIGEST_ALGORITHMS[algorithm]} lowercase hex digits`,
+    );
   }
   return { algorithm, hex, value: input };
 }

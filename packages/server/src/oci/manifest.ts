@@ -27,7 +27,8 @@ function parseDescriptor(value: unknown, where: string): Descriptor {
   try {
     parseDigest(digest);
   } catch (error) {
-    if (error instanceof InvalidDigestError) throw new InvalidManifestError(`${where}.digest: ${error.message}`);
+    if (error instanceof InvalidDigestError)
+      throw new InvalidManifestError(`${where}.digest: ${error.message}`);
     throw error;
   }
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
@@ -71,10 +72,13 @@ function resolveMediaType(contentType: string | undefined, declared: unknown): s
     }
   }
   if (fromHeader && fromBody && fromHeader !== fromBody) {
-    throw new InvalidManifestError(`Content-Type ${fromHeader} does not match the manifest's mediaType ${fromBody}`);
+    throw new InvalidManifestError(
+      `Content-Type ${fromHeader} does not match the manifest's mediaType ${fromBody}`,
+    );
   }
   const mediaType = fromBody ?? fromHeader;
-  if (!mediaType) throw new InvalidManifestError('manifest media type missing: set Content-Type or mediaType');
+  if (!mediaType)
+    throw new InvalidManifestError('manifest media type missing: set Content-Type or mediaType');
   if (!IMAGE_MEDIA_TYPES.has(mediaType) && !INDEX_MEDIA_TYPES.has(mediaType)) {
     throw new InvalidManifestError(`unsupported manifest media type ${mediaType}`);
   }
@@ -106,7 +110,8 @@ export function parseManifest(payload: Buffer, contentType: string | undefined):
   const manifestDigests: string[] = [];
 
   if (INDEX_MEDIA_TYPES.has(mediaType)) {
-    for (const child of parseDescriptorList(document.manifests, 'manifests')) manifestDigests.push(child.digest);
+    for (const child of parseDescriptorList(document.manifests, 'manifests'))
+      manifestDigests.push(child.digest);
   } else {
     const config = parseDescriptor(document.config, 'config');
     blobDigests.push(config.digest);

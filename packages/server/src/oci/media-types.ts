@@ -9,10 +9,16 @@ export const MediaTypes = {
 } as const;
 
 /** Media types whose documents list child manifests rather than layers. */
-export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaTypes.ociIndex, MediaTypes.dockerManifestList]);
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  MediaTypes.ociIndex,
+  MediaTypes.dockerManifestList,
+]);
 
 /** Media types whose documents reference a config and layers. */
-export const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaTypes.ociManifest, MediaTypes.dockerManifest]);
+export const IMAGE_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  MediaTypes.ociManifest,
+  MediaTypes.dockerManifest,
+]);
 
 /** Docker schema 1 types, which the registry refuses. */
 export const SCHEMA1_MEDIA_TYPES: ReadonlySet<string> = new Set([

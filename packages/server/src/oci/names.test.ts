@@ -2,9 +2,12 @@ import { InvalidNameError, InvalidTagError } from '../errors/domain-errors';
 import { assertRepositoryName, assertTag } from './names';
 
 describe('repository names', () => {
-  it.each(['a', 'library/ubuntu', 'a/b/c/d', 'my-org/my_repo', 'a__b', 'a.b-c---d', '0/1'])('accepts %s', (name) => {
-    expect(() => assertRepositoryName(name)).not.toThrow();
-  });
+  it.each(['a', 'library/ubuntu', 'a/b/c/d', 'my-org/my_repo', 'a__b', 'a.b-c---d', '0/1'])(
+    'accepts %s',
+    (name) => {
+      expect(() => assertRepositoryName(name)).not.toThrow();
+    },
+  );
 
   it.each(['', 'A', 'a/', '/a', 'a//b', 'a___b', '-a', 'a-', 'a/.b', 'a b', 'a/../b', 'a'.repeat(256)])(
     'refuses %j',

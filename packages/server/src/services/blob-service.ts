@@ -1,4 +1,10 @@
-import { InvalidRangeError, ObjectNotFoundError, type BlobStore, type ByteRange, type ObjectRead } from '@berth/blob-store';
+import {
+  InvalidRangeError,
+  ObjectNotFoundError,
+  type BlobStore,
+  type ByteRange,
+  type ObjectRead,
+} from '@berth/blob-store';
 import type { BlobRecord, MetadataStore } from '@berth/metadata-store';
 import { BlobNotFoundError, RangeNotSatisfiableError } from '../errors/domain-errors';
 import { parseDigest } from '../oci/digest';

@@ -44,7 +44,12 @@ export class ManifestService {
     return manifest;
   }
 
-  async put(repository: string, reference: string, payload: Buffer, contentType?: string): Promise<PushedManifest> {
+  async put(
+    repository: string,
+    reference: string,
+    payload: Buffer,
+    contentType?: string,
+  ): Promise<PushedManifest> {
     const ref = parseReference(reference);
     if (payload.length > this.deps.maxBytes) {
       throw new ManifestTooLargeError(`manifest exceeds ${this.deps.maxBytes} bytes`);
@@ -62,10 +67,13 @@ export class ManifestService {
     );
     if (result.status === 'missing-references') {
       const missing = [...result.blobs, ...result.manifests];
-      throw new ManifestReferencesUnknownError(`manifest references content not in ${repository}: ${missing.join(', ')}`, {
-        blobs: result.blobs,
-        manifests: result.manifests,
-      });
+      throw new ManifestReferencesUnknownError(
+        `manifest references content not in ${repository}: ${missing.join(', ')}`,
+        {
+          blobs: result.blobs,
+          manifests: result.manifests,
+        },
+      );
     }
     return { digest, ...(parsed.subjectDigest ? { subjectDigest: parsed.subjectDigest } : {}) };
   }
@@ -75,7 +83,9 @@ export class ManifestService {
     const ref = parseReference(reference);
     const { metadata } = this.deps;
     const deleted =
-      'tag' in ref ? await metadata.deleteTag(repository, ref.tag) : await metadata.deleteManifest(repository, ref.digest);
+      'tag' in ref
+        ? await metadata.deleteTag(repository, ref.tag)
+        : await metadata.deleteManifest(repository, ref.digest);
     if (!deleted) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
   }
 }

@@ -39,7 +39,9 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     blobs: new BlobService({
       blobs,
       metadata,
-      ...(settings.redirectExpirySeconds !== undefined ? { redirectExpirySeconds: settings.redirectExpirySeconds } : {}),
+      ...(settings.redirectExpirySeconds !== undefined
+        ? { redirectExpirySeconds: settings.redirectExpirySeconds }
+        : {}),
     }),
     uploads: new UploadService({
       blobs,

@@ -114,7 +114,11 @@ export class UploadService {
     await this.discard(id, session.write);
   }
 
-  private async locked<T>(repository: string, id: string, work: (loaded: LoadedSession) => Promise<T>): Promise<T> {
+  private async locked<T>(
+    repository: string,
+    id: string,
+    work: (loaded: LoadedSession) => Promise<T>,
+  ): Promise<T> {
     const loaded = await this.deps.sessions.load(repository, id);
     // A second request on the same upload while one is streaming is answered like a chunk out
     // of order: the client learns where the upload stands and can resume from there.
@@ -136,7 +140,10 @@ export class UploadService {
     const hashing = new HashingStream(hasher?.hash);
     let appended: ResumableWrite;
     try {
-      [appended] = await Promise.all([this.deps.blobs.append(write, hashing, chunk.length), feed(chunk.body, hashing)]);
+      [appended] = await Promise.all([
+        this.deps.blobs.append(write, hashing, chunk.length),
+        feed(chunk.body, hashing),
+      ]);
     } catch (error) {
       this.hashers.forget(id);
       // Keep reading what the client still sends so the error response can reach it.
@@ -175,7 +182,11 @@ export class UploadService {
         throw error;
       }
     }
-    const { blob, created } = await metadata.addBlob(repository, { digest: digest.value, size, storageKey: write.key });
+    const { blob, created } = await metadata.addBlob(repository, {
+      digest: digest.value,
+      size,
+      storageKey: write.key,
+    });
     if (!created) await blobs.delete(write.key);
     return { digest: blob.digest, size: blob.size };
   }
@@ -202,7 +213,9 @@ export class UploadService {
 
 function assertDigest(expected: Digest, actualHex: string): void {
   if (actualHex !== expected.hex) {
-    throw new InvalidDigestError(`uploaded content has digest ${expected.algorithm}:${actualHex}, not ${expected.value}`);
+    throw new InvalidDigestError(
+      `uploaded content has digest ${expected.algorithm}:${actualHex}, not ${expected.value}`,
+    );
   }
 }
 

@@ -51,7 +51,8 @@ export class UploadSessions {
       JSON.stringify(session),
       this.ttlMs,
     );
-    if (version === undefined) throw new UploadNotFoundError(`upload ${session.id} changed or expired meanwhile`);
+    if (version === undefined)
+      throw new UploadNotFoundError(`upload ${session.id} changed or expired meanwhile`);
     return { session, version };
   }
 

@@ -43,7 +43,9 @@ describeEachFlavor('base endpoint, health and metrics', (registry) => {
     expect(text).toMatch(
       /berth_http_requests_total\{route="\/v2\/:name\/manifests\/:reference",method="GET",status="200"\} [1-9]/,
     );
-    expect(text).toMatch(/berth_http_request_duration_seconds_bucket\{le="0.005",route="\/v2\/:name\/blobs\/uploads\/"/);
+    expect(text).toMatch(
+      /berth_http_request_duration_seconds_bucket\{le="0.005",route="\/v2\/:name\/blobs\/uploads\/"/,
+    );
     expect(text).toMatch(/berth_blob_bytes_received_total [1-9]/);
     expect(text).toMatch(/berth_upload_sessions_active 0/);
     expect(text).not.toContain(name);

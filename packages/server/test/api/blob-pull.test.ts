@@ -46,7 +46,9 @@ describeEachFlavor(
     });
 
     it('answers 416 to a range beyond the blob', async () => {
-      const res = await client.request('GET', `/v2/${name}/blobs/${digest}`, { headers: { Range: 'bytes=20000-30000' } });
+      const res = await client.request('GET', `/v2/${name}/blobs/${digest}`, {
+        headers: { Range: 'bytes=20000-30000' },
+      });
       expect(res.status).toBe(416);
       expect(res.headers.get('content-range')).toBe(`bytes */${data.length}`);
       expect(await errorCodeOf(res)).toBe('RANGE_INVALID');

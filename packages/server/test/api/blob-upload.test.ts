@@ -25,7 +25,9 @@ describeEachFlavor('blob uploads', (registry) => {
   it('stores a blob pushed in a single POST with its digest', async () => {
     const name = uniqueRepo();
     const data = randomBlob(100_000);
-    const res = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${sha256(data)}`, { body: data });
+    const res = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${sha256(data)}`, {
+      body: data,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/v2/${name}/blobs/${sha256(data)}`);
     expect(res.headers.get('docker-content-digest')).toBe(sha256(data));
@@ -143,7 +145,9 @@ describeEachFlavor('blob uploads', (registry) => {
       expect((await client.request('HEAD', `/v2/${name}/blobs/${digest}`)).status).toBe(404);
     }
     expect((await client.request('GET', location)).status).toBe(404);
-    const monolithic = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${claimed}`, { body: data });
+    const monolithic = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${claimed}`, {
+      body: data,
+    });
     expect(monolithic.status).toBe(400);
     expect(await errorCodeOf(monolithic)).toBe('DIGEST_INVALID');
     expect((await client.request('HEAD', `/v2/${name}/blobs/${claimed}`)).status).toBe(404);
@@ -151,10 +155,19 @@ describeEachFlavor('blob uploads', (registry) => {
 
   it('refuses malformed and unsupported digests', async () => {
     const name = uniqueRepo();
-    for (const digest of ['sha256:xyz', 'md5:d41d8cd98f00b204e9800998ecf8427e', 'sha256', 'SHA256:' + 'a'.repeat(64)]) {
-      const res = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`, {
-        body: 'x',
-      });
+    for (const digest of [
+      'sha256:xyz',
+      'md5:d41d8cd98f00b204e9800998ecf8427e',
+      'sha256',
+      'SHA256:' + 'a'.repeat(64),
+    ]) {
+      const res = await client.request(
+        'POST',
+        `/v2/${name}/blobs/uploads/?digest=${encodeURIComponent(digest)}`,
+        {
+          body: 'x',
+        },
+      );
       expect(res.status).toBe(400);
       expect(await errorCodeOf(res)).toBe('DIGEST_INVALID');
     }
@@ -185,7 +198,7 @@ describeEachFlavor('blob uploads', (registry) => {
     expect((await client.request('DELETE', location)).status).toBe(404);
   });
 
-  it('answers BLOB_UPLOAD_UNKNOWN for unknown, malformed and other repositories\' uploads', async () => {
+  it("answers BLOB_UPLOAD_UNKNOWN for unknown, malformed and other repositories' uploads", async () => {
     const name = uniqueRepo();
     const location = await startUpload(name);
     const id = location.split('/').pop() as string;

@@ -60,7 +60,10 @@ describeEachFlavor('content discovery', (registry) => {
     expect([...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(all);
     const page = await client.request('GET', '/v2/_catalog?n=1');
     expect(((await page.json()) as { repositories: string[] }).repositories).toEqual(all.slice(0, 1));
-    if (all.length > 1) expect(page.headers.get('link')).toBe(`</v2/_catalog?n=1&last=${encodeURIComponent(all[0] as string)}>; rel="next"`);
+    if (all.length > 1)
+      expect(page.headers.get('link')).toBe(
+        `</v2/_catalog?n=1&last=${encodeURIComponent(all[0] as string)}>; rel="next"`,
+      );
   });
 
   describe('referrers', () => {
@@ -72,10 +75,18 @@ describeEachFlavor('content discovery', (registry) => {
     beforeAll(async () => {
       const subject = await client.pushImage(repo, 'v1');
       subjectDigest = subject.digest;
-      const subjectDescriptor = { mediaType: OCI_MANIFEST, digest: subject.digest, size: subject.manifest.length };
+      const subjectDescriptor = {
+        mediaType: OCI_MANIFEST,
+        digest: subject.digest,
+        size: subject.manifest.length,
+      };
       sbom = (
         await client.pushImage(repo, undefined, {
-          extra: { artifactType: 'application/vnd.example.sbom', subject: subjectDescriptor, annotations: { k: 'v' } },
+          extra: {
+            artifactType: 'application/vnd.example.sbom',
+            subject: subjectDescriptor,
+            annotations: { k: 'v' },
+          },
         })
       ).digest;
       signature = (
@@ -90,7 +101,11 @@ describeEachFlavor('content discovery', (registry) => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(OCI_INDEX);
       expect(res.headers.get('oci-filters-applied')).toBeNull();
-      const index = (await res.json()) as { schemaVersion: number; mediaType: string; manifests: Record<string, unknown>[] };
+      const index = (await res.json()) as {
+        schemaVersion: number;
+        mediaType: string;
+        manifests: Record<string, unknown>[];
+      };
       expect(index.schemaVersion).toBe(2);
       expect(index.mediaType).toBe(OCI_INDEX);
       expect(index.manifests.map((m) => m.digest).sort()).toEqual([sbom, signature].sort());

@@ -24,7 +24,9 @@ describeEachFlavor('manifests', (registry) => {
     const name = uniqueRepo();
     const image = await client.pushImage(name, 'v1');
     for (const reference of ['v1', image.digest]) {
-      const res = await client.request('GET', `/v2/${name}/manifests/${reference}`, { headers: { Accept: OCI_MANIFEST } });
+      const res = await client.request('GET', `/v2/${name}/manifests/${reference}`, {
+        headers: { Accept: OCI_MANIFEST },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe(OCI_MANIFEST);
       expect(res.headers.get('docker-content-digest')).toBe(image.digest);
@@ -71,8 +73,14 @@ describeEachFlavor('manifests', (registry) => {
     const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: DOCKER_MANIFEST,
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha256(config), size: 64 },
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha256(layer), size: 256 }],
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        digest: sha256(config),
+        size: 64,
+      },
+      layers: [
+        { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: sha256(layer), size: 256 },
+      ],
     });
     expect((await client.putManifest(name, 'amd64', manifest, DOCKER_MANIFEST)).status).toBe(201);
     const list = JSON.stringify({
@@ -105,7 +113,9 @@ describeEachFlavor('manifests', (registry) => {
       manifests: [{ mediaType: OCI_MANIFEST, digest: image.digest, size: image.manifest.length }],
     });
     expect((await client.putManifest(name, 'idx', index, OCI_INDEX)).status).toBe(201);
-    const refused = await client.request('GET', `/v2/${name}/manifests/idx`, { headers: { Accept: OCI_MANIFEST } });
+    const refused = await client.request('GET', `/v2/${name}/manifests/idx`, {
+      headers: { Accept: OCI_MANIFEST },
+    });
     expect(refused.status).toBe(404);
     expect(await errorCodeOf(refused)).toBe('MANIFEST_UNKNOWN');
     for (const accept of [OCI_INDEX, '*/*', `${OCI_MANIFEST};q=0.5, ${OCI_INDEX}`]) {
@@ -154,7 +164,11 @@ describeEachFlavor('manifests', (registry) => {
     const manifest = JSON.stringify({
       schemaVersion: 2,
       mediaType: DOCKER_MANIFEST,
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: sha256(config), size: 10 },
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        digest: sha256(config),
+        size: 10,
+      },
       layers: [
         {
           mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
@@ -170,7 +184,13 @@ describeEachFlavor('manifests', (registry) => {
   it.each([
     ['malformed JSON', '{"schemaVersion": 2,', OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
     ['a JSON array', '[]', OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
-    ['a wrong schemaVersion', '{"schemaVersion":3,"config":{},"layers":[]}', OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
+    [
+      'a wrong schemaVersion',
+      '{"schemaVersion":3,"config":{},"layers":[]}',
+      OCI_MANIFEST,
+      400,
+      'MANIFEST_INVALID',
+    ],
     ['an unknown media type', '{"schemaVersion":2,"layers":[]}', 'text/plain', 400, 'MANIFEST_INVALID'],
     [
       'a mediaType contradicting Content-Type',
@@ -179,7 +199,13 @@ describeEachFlavor('manifests', (registry) => {
       400,
       'MANIFEST_INVALID',
     ],
-    ['a missing config', `{"schemaVersion":2,"mediaType":"${OCI_MANIFEST}","layers":[]}`, OCI_MANIFEST, 400, 'MANIFEST_INVALID'],
+    [
+      'a missing config',
+      `{"schemaVersion":2,"mediaType":"${OCI_MANIFEST}","layers":[]}`,
+      OCI_MANIFEST,
+      400,
+      'MANIFEST_INVALID',
+    ],
     [
       'a descriptor with a bad digest',
       `{"schemaVersion":2,"config":{"mediaType":"${OCI_CONFIG}","digest":"sha256:abc","size":1},"layers":[]}`,
@@ -209,7 +235,11 @@ describeEachFlavor('manifests', (registry) => {
 
   it('refuses a manifest over the size limit with 413', async () => {
     const padding = 'x'.repeat(4 * 1024 * 1024 + 1);
-    const res = await client.putManifest(uniqueRepo(), 'huge', `{"schemaVersion":2,"annotations":{"p":"${padding}"}}`);
+    const res = await client.putManifest(
+      uniqueRepo(),
+      'huge',
+      `{"schemaVersion":2,"annotations":{"p":"${padding}"}}`,
+    );
     expect(res.status).toBe(413);
     expect(await errorCodeOf(res)).toBe('MANIFEST_INVALID');
   });

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** sha256 digest of bytes, as `sha256:<hex>`. */
-export const sha256 = (data: Buffer | string): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+export const sha256 = (data: Buffer | string): string =>
+  `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /** Random bytes, for blobs whose content does not matter. */
 export const randomBlob = (size: number): Buffer => randomBytes(size);
@@ -26,7 +27,11 @@ export interface TestImage {
 export class OciClient {
   constructor(readonly baseUrl: string) {}
 
-  request(method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer | string } = {}) {
+  request(
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  ) {
     return fetch(new URL(path, this.baseUrl), {
       method,
       redirect: 'manual',
@@ -60,7 +65,9 @@ export class OciClient {
     tag?: string,
     options: { layers?: Buffer[]; extra?: Record<string, unknown> } = {},
   ): Promise<TestImage> {
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', nonce: randomBytes(8).toString('hex') }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', nonce: randomBytes(8).toString('hex') }),
+    );
     const layers = options.layers ?? [randomBlob(1024), randomBlob(2048)];
     await this.pushBlob(name, config);
     for (const layer of layers) await this.pushBlob(name, layer);

@@ -14,7 +14,8 @@ function requestedRange(req: Request, blob: BlobRecord): ByteRange | undefined {
   if (!req.headers.range) return undefined;
   const ranges = req.range(blob.size, { combine: true });
   if (ranges === -1) throw new RangeNotSatisfiableError(blob.size);
-  if (ranges === -2 || ranges === undefined || ranges.length !== 1 || ranges.type !== 'bytes') return undefined;
+  if (ranges === -2 || ranges === undefined || ranges.length !== 1 || ranges.type !== 'bytes')
+    return undefined;
   const [range] = ranges;
   return range ? { start: range.start, end: range.end } : undefined;
 }
@@ -29,7 +30,13 @@ function describe(res: Response, blob: BlobRecord): void {
 }
 
 /** Blobs by digest: pull (streamed or redirected), existence check, delete. */
-export function createBlobRoutes({ blobs, bytesSent }: { blobs: BlobService; bytesSent: BytesSentObserver }): Route[] {
+export function createBlobRoutes({
+  blobs,
+  bytesSent,
+}: {
+  blobs: BlobService;
+  bytesSent: BytesSentObserver;
+}): Route[] {
   return [
     {
       ...ROUTES.blob,

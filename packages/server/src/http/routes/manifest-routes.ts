@@ -10,7 +10,9 @@ function accepts(req: Request, mediaType: string): boolean {
   const header = req.headers.accept;
   if (!header) return true;
   const types = header.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase());
-  return types.some((type) => type === mediaType || type === '*/*' || type === 'application/*' || type === '');
+  return types.some(
+    (type) => type === mediaType || type === '*/*' || type === 'application/*' || type === '',
+  );
 }
 
 function describe(res: Response, manifest: ManifestRecord): void {
@@ -33,20 +35,22 @@ async function readManifestBody(req: Request, limit: number): Promise<Buffer> {
 
 /** Manifests by tag or digest: pull, push, delete. */
 export function createManifestRoutes({ manifests }: { manifests: ManifestService }): Route[] {
-  const serve = (withBody: boolean) => async (req: Request, res: Response, params: { name: string; reference: string }) => {
-    const manifest = await manifests.get(params.name, params.reference);
-    if (!accepts(req, manifest.mediaType)) {
-      throw new ManifestNotFoundError(
-        `manifest ${params.reference} is a ${manifest.mediaType}, which the Accept header does not allow`,
-      );
-    }
-    describe(res, manifest);
-    if (req.headers['if-none-match'] === `"${manifest.digest}"`) {
-      res.status(304).end();
-      return;
-    }
-    res.end(withBody ? manifest.payload : undefined);
-  };
+  const serve =
+    (withBody: boolean) =>
+    async (req: Request, res: Response, params: { name: string; reference: string }) => {
+      const manifest = await manifests.get(params.name, params.reference);
+      if (!accepts(req, manifest.mediaType)) {
+        throw new ManifestNotFoundError(
+          `manifest ${params.reference} is a ${manifest.mediaType}, which the Accept header does not allow`,
+        );
+      }
+      describe(res, manifest);
+      if (req.headers['if-none-match'] === `"${manifest.digest}"`) {
+        res.status(304).end();
+        return;
+      }
+      res.end(withBody ? manifest.payload : undefined);
+    };
 
   return [
     {

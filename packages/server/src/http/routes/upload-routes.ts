@@ -41,10 +41,19 @@ function withResumeHeaders(name: string, id: string, handler: () => Promise<void
 }
 
 /** Blob uploads: start (or mount), chunks, status, completion, cancellation. */
-export function createUploadRoutes({ uploads, blobs }: { uploads: UploadService; blobs: BlobService }): Route[] {
+export function createUploadRoutes({
+  uploads,
+  blobs,
+}: {
+  uploads: UploadService;
+  blobs: BlobService;
+}): Route[] {
   const start = async (req: Request, res: Response, { name }: RouteParams) => {
     const { digest, mount, from } = req.query;
-    if (typeof mount === 'string' && (await blobs.mount(name, mount, typeof from === 'string' ? from : undefined))) {
+    if (
+      typeof mount === 'string' &&
+      (await blobs.mount(name, mount, typeof from === 'string' ? from : undefined))
+    ) {
       return describeBlob(res, name, mount);
     }
     if (typeof digest === 'string') {
@@ -74,7 +83,12 @@ export function createUploadRoutes({ uploads, blobs }: { uploads: UploadService;
         PUT: (req, res, { name, uploadId }) =>
           withResumeHeaders(name, uploadId, async () => {
             const digest = typeof req.query.digest === 'string' ? req.query.digest : '';
-            const stored = await uploads.complete(name, uploadId, digest, hasBody(req) ? chunkOf(req) : undefined);
+            const stored = await uploads.complete(
+              name,
+              uploadId,
+              digest,
+              hasBody(req) ? chunkOf(req) : undefined,
+            );
             describeBlob(res, name, stored.digest);
           }),
         DELETE: async (_req, res, { name, uploadId }) => {
