@@ -17,7 +17,7 @@ describeEachFlavor('blob uploads', (registry) => {
   }
 
   async function expectBlob(name: string, data: Buffer): Promise<void> {
-    const res = await client.request('GET', `/v2/${name}/blobs/${sha256(data)}`);
+    const res = await client.request('GET', `/v2/${name}/blobs/${sha256(data)}`, { follow: true });
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
   }
@@ -184,7 +184,7 @@ describeEachFlavor('blob uploads', (registry) => {
     const digest = `sha512:${createHash('sha512').update(data).digest('hex')}`;
     const res = await client.request('POST', `/v2/${name}/blobs/uploads/?digest=${digest}`, { body: data });
     expect(res.status).toBe(201);
-    const got = await client.request('GET', `/v2/${name}/blobs/${digest}`);
+    const got = await client.request('GET', `/v2/${name}/blobs/${digest}`, { follow: true });
     expect(Buffer.from(await got.arrayBuffer()).equals(data)).toBe(true);
   });
 

@@ -27,14 +27,15 @@ export interface TestImage {
 export class OciClient {
   constructor(readonly baseUrl: string) {}
 
+  /** Sends a request; redirects are returned, not followed, unless `follow` is set. */
   request(
     method: string,
     path: string,
-    init: { headers?: Record<string, string>; body?: Buffer | string } = {},
+    init: { headers?: Record<string, string>; body?: Buffer | string; follow?: boolean } = {},
   ) {
     return fetch(new URL(path, this.baseUrl), {
       method,
-      redirect: 'manual',
+      redirect: init.follow ? 'follow' : 'manual',
       ...(init.headers ? { headers: init.headers } : {}),
       ...(init.body !== undefined ? { body: init.body } : {}),
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createTestDatabase } from '@berth/testing/postgres';
 import { redisTestUrl, uniqueKeyPrefix } from '@berth/testing/redis';
-import { s3TestTarget } from '@berth/testing/s3';
+import { startS3TestServer } from '@berth/testing/s3';
 import { configSchema, type Config } from '../../src/config/schema';
 import { startServer, type RunningServer } from '../../src/server';
 
@@ -36,7 +36,7 @@ export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput =
       coordinator: { driver: 'memory' },
     });
   } else {
-    const s3 = await s3TestTarget();
+    const s3 = await startS3TestServer();
     cleanups.push(() => s3.stop());
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
