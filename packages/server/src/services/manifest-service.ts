@@ -1,6 +1,7 @@
 import type { ManifestRecord, MetadataStore } from '@berth/metadata-store';
 import {
   InvalidDigestError,
+  InvalidTagError,
   ManifestNotFoundError,
   ManifestReferencesUnknownError,
   ManifestTooLargeError,
@@ -19,6 +20,20 @@ export function parseReference(reference: string): ManifestReference {
   return { tag: reference };
 }
 
+/**
+ * Like parseReference, for looking a manifest up: a tag that breaks the grammar cannot exist,
+ * so it is reported as unknown (404) rather than invalid, as clients and the conformance suite expect.
+ */
+function parseReadReference(reference: string): ManifestReference {
+  try {
+    return parseReference(reference);
+  } catch (error) {
+    if (error instanceof InvalidTagError)
+      throw new ManifestNotFoundError(`no manifest is tagged ${reference}`);
+    throw error;
+  }
+}
+
 /** The outcome of storing a manifest. */
 export interface PushedManifest {
   digest: string;
@@ -34,7 +49,7 @@ export class ManifestService {
   }
 
   async get(repository: string, reference: string): Promise<ManifestRecord> {
-    const ref = parseReference(reference);
+    const ref = parseReadReference(reference);
     const { metadata } = this.deps;
     const manifest =
       'tag' in ref
@@ -80,7 +95,7 @@ export class ManifestService {
 
   /** Deleting by digest removes the manifest and its tags; deleting by tag removes only the tag. */
   async delete(repository: string, reference: string): Promise<void> {
-    const ref = parseReference(reference);
+    const ref = parseReadReference(reference);
     const { metadata } = this.deps;
     const deleted =
       'tag' in ref

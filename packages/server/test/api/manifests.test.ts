@@ -246,9 +246,13 @@ describeEachFlavor('manifests', (registry) => {
 
   it('refuses invalid tags and digests as references', async () => {
     const name = uniqueRepo();
-    const badTag = await client.request('GET', `/v2/${name}/manifests/-bad`);
+    const badTag = await client.putManifest(name, '-bad', '{}');
     expect(badTag.status).toBe(400);
     expect(await errorCodeOf(badTag)).toBe('MANIFEST_INVALID');
+    // A tag that breaks the grammar cannot exist: reading it is "unknown", as for any absent tag.
+    const readBadTag = await client.request('GET', `/v2/${name}/manifests/.INVALID`);
+    expect(readBadTag.status).toBe(404);
+    expect(await errorCodeOf(readBadTag)).toBe('MANIFEST_UNKNOWN');
     const badDigest = await client.request('GET', `/v2/${name}/manifests/sha256:zz`);
     expect(badDigest.status).toBe(400);
     expect(await errorCodeOf(badDigest)).toBe('DIGEST_INVALID');
