@@ -1,0 +1,72 @@
+import { mkdir, open, rename, rmdir, type FileHandle } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
+
+// A concurrent delete may prune the target's directory between mkdir and rename; a few tries settle it.
+const PUBLISH_ATTEMPTS = 3;
+
+/** True when `error` is a Node system error with one of `codes`. */
+export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
+  // Not `instanceof Error`: errors from Node's core may come from another realm (as under jest).
+  return (
+    typeof error === 'object' && error !== null && codes.includes(String((error as { code?: unknown }).code))
+  );
+}
+
+/** Writes chunks from `position` on, as they arrive, and returns how many bytes were written. */
+export async function writeChunks(
+  file: FileHandle,
+  chunks: AsyncIterable<Buffer>,
+  position: number,
+): Promise<number> {
+  let written = 0;
+  for await (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await file.write(
+        chunk,
+        offset,
+        chunk.length - offset,
+        position + written + offset,
+      );
+      offset += bytesWritten;
+    }
+    written += chunk.length;
+  }
+  return written;
+}
+
+/** Moves a complete, synced file to `target` in one step and makes the move survive a crash. */
+export async function publish(file: string, target: string): Promise<void> {
+  const directory = dirname(target);
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(directory, { recursive: true });
+    try {
+      await rename(file, target);
+      break;
+    } catch (error) {
+      if (!hasErrorCode(error, 'ENOENT') || attempt === PUBLISH_ATTEMPTS) throw error;
+    }
+  }
+  await syncDirectory(directory);
+}
+
+/** Flushes a directory's entries, so a rename into it is durable. */
+export async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes `directory` and then its parents while they are empty, stopping below `top`. */
+export async function pruneEmptyDirectories(directory: string, top: string): Promise<void> {
+  for (let current = directory; current.startsWith(top + sep); current = dirname(current)) {
+    try {
+      await rmdir(current);
+    } catch {
+      return;
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/*
+ * Layout under the root directory:
+ *
+ *   <root>/
+ *   ├── objects/
+ *   │   └── <key>              a committed object, at the caller's key
+ *   └── staging/
+ *       ├── put-<id>           a put still streaming in
+ *       └── write-<id>         the bytes of a resumable write so far
+ *
+ * Staged files are renamed into objects/ once complete, so a reader never sees a partial object;
+ * they live under the same root so that the rename never crosses filesystems.
+ */
+import { mkdir, open, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange, ObjectRead, ObjectStat, ResumableWrite } from '../blob-store';
+import { bytesOf, MeteredBytes } from '../byte-streams';
+import { ObjectNotFoundError } from '../errors';
+import { assertValidKey } from '../keys';
+import { resolveRange } from '../ranges';
+import { isStagingId, malformedWriteError, newStagingId } from '../staging-ids';
+import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks } from './file-io';
+
+/** Options of FilesystemBlobStore. */
+export interface FilesystemBlobStoreOptions {
+  /** Directory that holds everything the store writes; created when missing. */
+  root: string;
+}
+
+/** A BlobStore that keeps objects as files under one directory, for a single node. */
+export class FilesystemBlobStore implements BlobStore {
+  readonly kind = 'filesystem';
+  readonly minEfficientAppend = 0;
+  private readonly objects: string;
+  private readonly staging: string;
+
+  constructor(options: FilesystemBlobStoreOptions) {
+    const root = resolve(options.root);
+    this.objects = join(root, 'objects');
+    this.staging = join(root, 'staging');
+  }
+
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    const path = this.objectPath(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { size: info.size } : undefined;
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw error;
+    }
+  }
+
+  async read(key: string, range?: ByteRange): Promise<ObjectRead> {
+    const path = this.objectPath(key);
+    let file: FileHandle;
+    try {
+      file = await open(path, 'r');
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT', 'ENOTDIR')) throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    // Size and bytes come from the same open file, so a concurrent replacement cannot mix them up.
+    try {
+      const info = await file.stat();
+      if (!info.isFile()) throw new ObjectNotFoundError(key);
+      const selected = range && resolveRange(range, info.size);
+      return { stream: file.createReadStream(selected), size: info.size, range: selected };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Readable, size?: number): Promise<ObjectStat> {
+    const target = this.objectPath(key);
+    const staged = await this.stagingPath(`put-${newStagingId()}`);
+    try {
+      const written = await withFile(staged, 'wx', async (file) => {
+        const count = await writeChunks(file, new MeteredBytes(bytesOf(body), size), 0);
+        await file.sync();
+        return count;
+      });
+      await publish(staged, target);
+      return { size: written };
+    } catch (error) {
+      await rm(staged, { force: true });
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.objectPath(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (hasErrorCode(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return;
+      throw error;
+    }
+    await pruneEmptyDirectories(dirname(path), this.objects);
+  }
+
+  async presignRead(key: string): Promise<string | undefined> {
+    assertValidKey(key);
+    return undefined;
+  }
+
+  async startWrite(key: string): Promise<ResumableWrite> {
+    assertValidKey(key);
+    const id = newStagingId();
+    await withFile(await this.stagingPath(`write-${id}`), 'wx', async () => undefined);
+    return { key, size: 0, adapter: { id } };
+  }
+
+  async append(write: ResumableWrite, body: Readable, length?: number): Promise<ResumableWrite> {
+    const added = await this.withStagedWrite(write, (file) =>
+      writeChunks(file, new MeteredBytes(bytesOf(body), length), write.size),
+    );
+    return { ...write, size: write.size + added };
+  }
+
+  async commitWrite(write: ResumableWrite): Promise<ObjectStat> {
+    const target = this.objectPath(write.key);
+    await this.withStagedWrite(write, (file) => file.sync());
+    await publish(this.stagedWritePath(write), target);
+    return { size: write.size };
+  }
+
+  async abortWrite(write: ResumableWrite): Promise<void> {
+    await rm(this.stagedWritePath(write), { force: true });
+  }
+
+  async checkHealth(): Promise<void> {
+    const probe = await this.stagingPath(`health-${newStagingId()}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  }
+
+  async close(): Promise<void> {}
+
+  private objectPath(key: string): string {
+    return join(this.objects, assertValidKey(key));
+  }
+
+  private async stagingPath(name: string): Promise<string> {
+    await mkdir(this.staging, { recursive: true });
+    return join(this.staging, name);
+  }
+
+  private stagedWritePath(write: ResumableWrite): string {
+    assertValidKey(write.key);
+    const { id } = write.adapter;
+    if (!isStagingId(id) || !Number.isSafeInteger(write.size) || write.size < 0) {
+      throw malformedWriteError(write.key);
+    }
+    return join(this.staging, `write-${id}`);
+  }
+
+  /**
+   * Opens a write's staging file cut back to `write.size`: bytes past it are what a failed append
+   * left, while a shorter file means the state does not belong to it.
+   */
+  private async withStagedWrite<T>(write: ResumableWrite, use: (file: FileHandle) => Promise<T>): Promise<T> {
+    let file: FileHandle;
+    try {
+      file = await open(this.stagedWritePath(write), 'r+');
+    } catch (error) {
+      if (!hasErrorCode(error, 'ENOENT')) throw error;
+      const message = `no resumable write for ${JSON.stringify(write.key)}: committed, aborted or never started`;
+      throw new Error(message, { cause: error });
+    }
+    try {
+      if ((await file.stat()).size < write.size) throw malformedWriteError(write.key);
+      await file.truncate(write.size);
+      return await use(file);
+    } finally {
+      await file.close();
+    }
+  }
+}
+
+async function withFile<T>(path: string, flags: string, use: (file: FileHandle) => Promise<T>): Promise<T> {
+  const file = await open(path, flags);
+  try {
+    return await use(file);
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,245 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import type { ObjectStat, ResumableWrite } from '../blob-store';
+import { bytesOf, MeteredBytes } from '../byte-streams';
+import { assertValidKey } from '../keys';
+import { ByteSource } from './byte-source';
+import { bufferedPieces, streamedPieces, type Piece } from './part-plan';
+import { nodeStream, type S3Context } from './s3-context';
+import { isMissingUpload } from './s3-errors';
+import { MAX_PARTS, MIN_PART_SIZE } from './s3-limits';
+import {
+  decodeWriteState,
+  emptyWriteState,
+  encodeWriteState,
+  newTailName,
+  type S3WriteState,
+  type Tail,
+  type UploadedPart,
+} from './s3-write-state';
+import { sendWithBody } from './send-with-body';
+
+/**
+ * Resumable writes as one multipart upload on the final key plus a staged tail: each append
+ * streams the previous tail and its body into parts, and keeps a remainder too small for a part as
+ * a new tail object, under a name of its own so that a failed attempt overwrites nothing.
+ */
+export class S3ResumableWrites {
+  constructor(private readonly s3: S3Context) {}
+
+  start(key: string): ResumableWrite {
+    return { key: assertValidKey(key), size: 0, adapter: encodeWriteState(emptyWriteState()) };
+  }
+
+  async append(write: ResumableWrite, body: Readable, length?: number): Promise<ResumableWrite> {
+    const state = decodeWriteState(write);
+    const bytes = new MeteredBytes(bytesOf(body), length);
+    if (length === 0) {
+      for await (const _ of bytes);
+      return write;
+    }
+    const tailStream = state.tail && (await this.openTail(state.id, state.tail));
+    const source = new ByteSource(concat(tailStream, bytes));
+    const pieces =
+      length === undefined
+        ? bufferedPieces(source, this.s3.partSize)
+        : streamedPieces(source, (state.tail?.size ?? 0) + length, this.s3.partSize);
+
+    let uploadId = state.uploadId;
+    const parts = [...state.parts];
+    let newTail: Tail | null = null;
+    try {
+      for await (const piece of pieces) {
+        if (piece.size < MIN_PART_SIZE) {
+          newTail = await this.putTail(state.id, piece);
+        } else {
+          uploadId ??= await this.createUpload(write.key);
+          parts.push(await this.uploadPart(write.key, uploadId, parts.length + 1, piece));
+        }
+      }
+    } catch (error) {
+      await this.discardAttempt(write.key, state, uploadId, newTail);
+      throw error;
+    } finally {
+      tailStream?.destroy();
+    }
+
+    if (state.staleTail !== null) await this.deleteQuietly(this.s3.layout.tailKey(state.id, state.staleTail));
+    const next: S3WriteState = {
+      ...state,
+      uploadId,
+      parts,
+      tail: newTail,
+      staleTail: state.tail?.name ?? null,
+    };
+    const size = parts.reduce((sum, part) => sum + part.size, newTail?.size ?? 0);
+    return { key: write.key, size, adapter: encodeWriteState(next) };
+  }
+
+  async commit(write: ResumableWrite): Promise<ObjectStat> {
+    const state = decodeWriteState(write);
+    if (state.uploadId === null) await this.publishTail(write.key, state.id, state.tail);
+    else await this.completeUpload(write.key, state.uploadId, state);
+    await this.sweepStaging(state.id);
+    return { size: write.size };
+  }
+
+  async abort(write: ResumableWrite): Promise<void> {
+    const state = decodeWriteState(write);
+    if (state.uploadId !== null) await this.abortUpload(write.key, state.uploadId);
+    await this.sweepStaging(state.id);
+  }
+
+  /** Commits a write that never filled a part: it is all in its tail, under 5 MiB, if anywhere. */
+  private async publishTail(key: string, writeId: string, tail: Tail | null): Promise<void> {
+    const { client, bucket, layout } = this.s3;
+    const Key = layout.objectKey(key);
+    if (tail === null) {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key, Body: Buffer.alloc(0), ContentLength: 0 }),
+      );
+      return;
+    }
+    // A server-side copy; keys hold only URL-safe characters, so the source needs no encoding.
+    const CopySource = `${bucket}/${layout.tailKey(writeId, tail.name)}`;
+    await client.send(new CopyObjectCommand({ Bucket: bucket, Key, CopySource }));
+  }
+
+  /** Commits a write with an upload: its tail goes up as the last part, which may be small. */
+  private async completeUpload(key: string, uploadId: string, state: S3WriteState): Promise<void> {
+    const { client, bucket, layout } = this.s3;
+    const parts = state.parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
+    if (state.tail !== null) {
+      const piece = { size: state.tail.size, body: await this.openTail(state.id, state.tail) };
+      parts.push(await this.uploadPart(key, uploadId, parts.length + 1, piece));
+    }
+    // Ceph RGW answers with an empty ETag here; nothing below relies on it.
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: layout.objectKey(key),
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  }
+
+  private async createUpload(key: string): Promise<string> {
+    const { client, bucket, layout } = this.s3;
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: layout.objectKey(key) }),
+    );
+    if (UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+    return UploadId;
+  }
+
+  private async uploadPart(
+    key: string,
+    uploadId: string,
+    PartNumber: number,
+    piece: Piece,
+  ): Promise<UploadedPart> {
+    if (PartNumber > MAX_PARTS) throw new Error(`a write can hold at most ${MAX_PARTS} parts`);
+    const { client, bucket, layout } = this.s3;
+    const command = new UploadPartCommand({
+      Bucket: bucket,
+      Key: layout.objectKey(key),
+      UploadId: uploadId,
+      PartNumber,
+      Body: piece.body,
+      ContentLength: piece.size,
+    });
+    const { ETag } = await sendWithBody(piece.body, (abortSignal) => client.send(command, { abortSignal }));
+    if (ETag === undefined) throw new Error('UploadPart returned no ETag');
+    return { PartNumber, ETag, size: piece.size };
+  }
+
+  private async abortUpload(key: string, uploadId: string): Promise<void> {
+    const { client, bucket, layout } = this.s3;
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: layout.objectKey(key), UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (!isMissingUpload(error)) throw error;
+    }
+  }
+
+  private async openTail(writeId: string, tail: Tail): Promise<Readable> {
+    const { client, bucket, layout } = this.s3;
+    const { Body } = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: layout.tailKey(writeId, tail.name) }),
+    );
+    return nodeStream(Body);
+  }
+
+  private async putTail(writeId: string, piece: Piece): Promise<Tail> {
+    const { client, bucket, layout } = this.s3;
+    const tail = { name: newTailName(), size: piece.size };
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: layout.tailKey(writeId, tail.name),
+      Body: piece.body,
+      ContentLength: piece.size,
+    });
+    await sendWithBody(piece.body, (abortSignal) => client.send(command, { abortSignal }));
+    return tail;
+  }
+
+  /**
+   * Best effort: removes what a failed append made that the state passed in does not reference.
+   * Whatever this misses, the sweep at commit or abort removes (or, for an upload, the bucket's
+   * lifecycle rule for incomplete multipart uploads).
+   */
+  private async discardAttempt(
+    key: string,
+    state: S3WriteState,
+    uploadId: string | null,
+    newTail: Tail | null,
+  ): Promise<void> {
+    await Promise.allSettled([
+      uploadId !== null && uploadId !== state.uploadId ? this.abortUpload(key, uploadId) : undefined,
+      newTail !== null ? this.deleteQuietly(this.s3.layout.tailKey(state.id, newTail.name)) : undefined,
+    ]);
+  }
+
+  /** Deletes every staged object of a write, including tails of failed or superseded appends. */
+  private async sweepStaging(writeId: string): Promise<void> {
+    const { client, bucket, layout } = this.s3;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: layout.stagingFolder(writeId),
+          ContinuationToken,
+        }),
+      );
+      await Promise.all(
+        (page.Contents ?? []).map(({ Key }) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))),
+      );
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken !== undefined);
+  }
+
+  private async deleteQuietly(key: string): Promise<void> {
+    await this.s3.client
+      .send(new DeleteObjectCommand({ Bucket: this.s3.bucket, Key: key }))
+      .catch(() => undefined);
+  }
+}
+
+async function* concat(first: Readable | null, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  if (first !== null) yield* bytesOf(first);
+  yield* rest;
+}
