@@ -97,7 +97,7 @@ describeEachFlavor('buildah: build from scratch, push, pull into fresh storage',
     'pushes Docker schema 2 and serves that manifest unchanged',
     async () => {
       const dockerDigest = await push('v2s2', 'docker');
-      const raw = await workspace().skopeo(['inspect', '--raw', '--tls-verify=false', ref('docker')]);
+      const raw = await workspace().skopeoInspect(ref('docker'), ['--raw']);
       expect(sha256(raw.stdout)).toBe(dockerDigest);
       expect(jsonOf(raw)).toMatchObject({ schemaVersion: 2, mediaType: DOCKER_MANIFEST });
       await workspace().buildah('docker-pull', ['pull', '--quiet', '--tls-verify=false', ref('docker')]);

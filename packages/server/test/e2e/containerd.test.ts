@@ -36,7 +36,7 @@ async function imageRow(containerd: Containerd, reference: string): Promise<stri
   return row.split(/\s+/);
 }
 
-describeEachFlavor('containerd: ctr pulls what skopeo pushed', (registry) => {
+describeEachFlavor('containerd: ctr pull, import and push', (registry) => {
   const workspace = useClientWorkspace();
   const layout = new OciLayoutBuilder();
   let containerd: Containerd;
@@ -44,6 +44,7 @@ describeEachFlavor('containerd: ctr pulls what skopeo pushed', (registry) => {
   let platforms: BuiltImage[];
   let index: Descriptor;
   const name = (reference: string) => `${registryHost(registry().url)}/${reference}`;
+  const ref = (reference: string) => dockerRef(registry().url, reference);
   // Unpacking with the native snapshotter checks every layer against its diff ID without needing overlayfs.
   const pull = (reference: string, ...flags: string[]) =>
     containerd.ctr(['images', 'pull', '--plain-http', '--snapshotter=native', ...flags, name(reference)]);
@@ -61,14 +62,7 @@ describeEachFlavor('containerd: ctr pulls what skopeo pushed', (registry) => {
     await layout.write(workspace().path('source'), { single: image.manifest, multi: index });
     const targets = { single: 'e2e/containerd:v1', multi: 'e2e/containerd-multi:v1' };
     for (const [tag, target] of Object.entries(targets)) {
-      await workspace().skopeo([
-        'copy',
-        '--all',
-        '--preserve-digests',
-        '--dest-tls-verify=false',
-        `oci:${workspace().path('source')}:${tag}`,
-        dockerRef(registry().url, target),
-      ]);
+      await workspace().skopeoCopy(`oci:${workspace().path('source')}:${tag}`, ref(target), ['--all']);
     }
   }, TIMEOUT);
 
@@ -127,13 +121,7 @@ describeEachFlavor('containerd: ctr pulls what skopeo pushed', (registry) => {
         workspace().path('upload.tar'),
       ]);
       await containerd.ctr(['images', 'push', '--plain-http', name('e2e/ctr-upload:v1')]);
-      await workspace().skopeo([
-        'copy',
-        '--preserve-digests',
-        '--src-tls-verify=false',
-        dockerRef(registry().url, 'e2e/ctr-upload:v1'),
-        `oci:${workspace().path('uploaded')}:v1`,
-      ]);
+      await workspace().skopeoCopy(ref('e2e/ctr-upload:v1'), `oci:${workspace().path('uploaded')}:v1`);
       const pulled = await readOciLayout(workspace().path('uploaded'));
       expect(pulled.tags.get('v1')?.digest).toBe(upload.manifest.digest);
       expect(blobDifferences(pulled.blobs, archive.blobs)).toEqual([]);
@@ -152,12 +140,7 @@ describeEachFlavor('containerd: ctr pulls what skopeo pushed', (registry) => {
         name('e2e/ctr-pushed:v1'),
         name('e2e/containerd:v1'),
       ]);
-      const raw = await workspace().skopeo([
-        'inspect',
-        '--raw',
-        '--tls-verify=false',
-        dockerRef(registry().url, 'e2e/ctr-pushed:v1'),
-      ]);
+      const raw = await workspace().skopeoInspect(ref('e2e/ctr-pushed:v1'), ['--raw']);
       expect(sha256(raw.stdout)).toBe(image.manifest.digest);
     },
     TIMEOUT,

@@ -5,7 +5,6 @@ import { blobDifferences, OciLayoutBuilder, readOciLayout, type BuiltImage } fro
 import { threeLayers } from './sample-images';
 
 const TIMEOUT = 180_000;
-const TLS_OFF = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 
 // The tests of a block run in order and build on each other: the first pushes the image the
 // others read back, as a client session against a registry would.
@@ -23,21 +22,8 @@ describeEachFlavor('skopeo: one image through an OCI layout', (registry) => {
   it(
     'pushes the layout and pulls back every blob and the manifest byte for byte',
     async () => {
-      // --preserve-digests makes skopeo fail rather than silently recompress or convert.
-      await workspace().skopeo([
-        'copy',
-        '--preserve-digests',
-        ...TLS_OFF,
-        `oci:${workspace().path('source')}:v1`,
-        ref('e2e/single:v1'),
-      ]);
-      await workspace().skopeo([
-        'copy',
-        '--preserve-digests',
-        ...TLS_OFF,
-        ref('e2e/single:v1'),
-        `oci:${workspace().path('pulled')}:v1`,
-      ]);
+      await workspace().skopeoCopy(`oci:${workspace().path('source')}:v1`, ref('e2e/single:v1'));
+      await workspace().skopeoCopy(ref('e2e/single:v1'), `oci:${workspace().path('pulled')}:v1`);
       const pulled = await readOciLayout(workspace().path('pulled'));
       expect(pulled.tags.get('v1')?.digest).toBe(image.manifest.digest);
       expect(blobDifferences(pulled.blobs, layout.blobs)).toEqual([]);
@@ -46,18 +32,15 @@ describeEachFlavor('skopeo: one image through an OCI layout', (registry) => {
   );
 
   it('serves the exact manifest and config to inspect, by tag and by digest', async () => {
-    const raw = await workspace().skopeo(['inspect', '--raw', '--tls-verify=false', ref('e2e/single:v1')]);
+    const raw = await workspace().skopeoInspect(ref('e2e/single:v1'), ['--raw']);
     // Equal digests mean equal bytes, and a mismatch reads better than a buffer diff.
     expect(sha256(raw.stdout)).toBe(image.manifest.digest);
-    const config = await workspace().skopeo([
-      'inspect',
+    const config = await workspace().skopeoInspect(ref(`e2e/single@${image.manifest.digest}`), [
       '--config',
       '--raw',
-      '--tls-verify=false',
-      ref(`e2e/single@${image.manifest.digest}`),
     ]);
     expect(sha256(config.stdout)).toBe(image.config);
-    const summary = await workspace().skopeo(['inspect', '--tls-verify=false', ref('e2e/single:v1')]);
+    const summary = await workspace().skopeoInspect(ref('e2e/single:v1'));
     expect(jsonOf(summary)).toMatchObject({
       Digest: image.manifest.digest,
       Layers: image.layers,
@@ -70,22 +53,10 @@ describeEachFlavor('skopeo: one image through an OCI layout', (registry) => {
     'copies registry to registry, within and across repositories, and lists the tags',
     async () => {
       // Same repository: every blob already exists, so skopeo only checks and writes the manifest.
-      await workspace().skopeo([
-        'copy',
-        '--preserve-digests',
-        ...TLS_OFF,
-        ref('e2e/single:v1'),
-        ref('e2e/single:v2'),
-      ]);
+      await workspace().skopeoCopy(ref('e2e/single:v1'), ref('e2e/single:v2'));
       // Another repository: skopeo asks for cross-repository mounts of the blobs it knows are here.
-      await workspace().skopeo([
-        'copy',
-        '--preserve-digests',
-        ...TLS_OFF,
-        ref('e2e/single:v1'),
-        ref('e2e/copy:v1'),
-      ]);
-      const copied = await workspace().skopeo(['inspect', '--raw', '--tls-verify=false', ref('e2e/copy:v1')]);
+      await workspace().skopeoCopy(ref('e2e/single:v1'), ref('e2e/copy:v1'));
+      const copied = await workspace().skopeoInspect(ref('e2e/copy:v1'), ['--raw']);
       expect(sha256(copied.stdout)).toBe(image.manifest.digest);
 
       const tags = await workspace().skopeo(['list-tags', '--tls-verify=false', ref('e2e/single')]);
@@ -96,4 +67,14 @@ describeEachFlavor('skopeo: one image through an OCI layout', (registry) => {
     },
     TIMEOUT,
   );
+
+  it('deletes the copy by digest, leaving the same manifest in the other repository', async () => {
+    // skopeo delete resolves the tag and sends DELETE for the manifest's digest.
+    await workspace().skopeo(['delete', '--tls-verify=false', ref('e2e/copy:v1')]);
+    await expect(workspace().skopeoInspect(ref('e2e/copy:v1'), ['--raw'])).rejects.toThrow(
+      /manifest unknown/,
+    );
+    const kept = await workspace().skopeoInspect(ref(`e2e/single@${image.manifest.digest}`), ['--raw']);
+    expect(sha256(kept.stdout)).toBe(image.manifest.digest);
+  });
 });

@@ -116,6 +116,20 @@ export class ClientWorkspace {
     return runClient('skopeo', args, { env: this.env });
   }
 
+  /**
+   * Copies an image with skopeo over plain HTTP. --preserve-digests makes skopeo fail rather
+   * than recompress or convert, so what arrives is byte for byte what was sent.
+   */
+  skopeoCopy(from: string, to: string, flags: string[] = []): Promise<ClientOutput> {
+    const tls = ['--src-tls-verify=false', '--dest-tls-verify=false'];
+    return this.skopeo(['copy', '--preserve-digests', ...tls, ...flags, from, to]);
+  }
+
+  /** Runs `skopeo inspect` on an image of a plain-HTTP registry. */
+  skopeoInspect(reference: string, flags: string[] = []): Promise<ClientOutput> {
+    return this.skopeo(['inspect', '--tls-verify=false', ...flags, reference]);
+  }
+
   /** Runs buildah on a named image store of this workspace (vfs, so no kernel overlay support is needed). */
   buildah(store: string, args: string[]): Promise<ClientOutput> {
     return runClient('buildah', [...this.storageFlags(store), ...args], { env: this.env });

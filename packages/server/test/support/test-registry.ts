@@ -59,7 +59,13 @@ export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput =
   const sections = new Set([...Object.keys(base), ...Object.keys(overrides)]);
   const merged = Object.fromEntries([...sections].map((key) => [key, { ...base[key], ...overrides[key] }]));
   const config = configSchema.parse(merged);
-  const running = await startServer(config, pino({ level: 'silent' }));
+  let running: RunningServer;
+  try {
+    running = await startServer(config, pino({ level: 'silent' }));
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    throw error;
+  }
   return {
     url: running.url,
     config,
