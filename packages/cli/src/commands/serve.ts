@@ -1,10 +1,16 @@
+import cluster from 'node:cluster';
 import { createLogger, startServer, type Config } from '@berth/server';
+import type { Logger } from 'pino';
 
-/** Runs the registry until SIGTERM or SIGINT, then stops gracefully. */
+/** Runs the registry until SIGTERM or SIGINT, then stops gracefully; forks workers when configured. */
 export async function runServe(config: Config): Promise<number> {
   const logger = createLogger(config);
+  if (config.http.workers > 1 && cluster.isPrimary) {
+    superviseWorkers(config.http.workers, logger);
+    return 0;
+  }
   const running = await startServer(config, logger);
-  const shutdown = (signal: NodeJS.Signals) => {
+  onStopSignal((signal) => {
     logger.info({ signal }, 'stopping: no longer ready, finishing requests in flight');
     running.stop().then(
       () => process.exit(0),
@@ -13,8 +19,34 @@ export async function runServe(config: Config): Promise<number> {
         process.exit(1);
       },
     );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  });
   return 0;
+}
+
+function onStopSignal(handler: (signal: NodeJS.Signals) => void): void {
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+/**
+ * Forks workers that share the listening port, replaces any that die, and on a stop signal
+ * passes it on and exits once every worker has drained.
+ */
+function superviseWorkers(count: number, logger: Logger): void {
+  let stopping = false;
+  for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    cluster.fork();
+  });
+  logger.info({ workers: count }, 'supervising workers');
+  onStopSignal((signal) => {
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  });
 }

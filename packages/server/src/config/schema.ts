@@ -26,6 +26,11 @@ export const configSchema = z
         /** A connection with no bytes moving for this long is closed, even mid-body. */
         idleTimeoutSeconds: seconds.default(120),
         keepAliveTimeoutSeconds: seconds.default(65),
+        /**
+         * Processes serving the port (Node's cluster module), so one pod uses every core it is
+         * given. Above 1 it needs shared backends: postgres metadata and redis coordination.
+         */
+        workers: positiveInt.default(1),
       })
       .prefault({}),
     log: z
@@ -75,6 +80,8 @@ export const configSchema = z
       .object({
         /** An upload with no activity for this long is forgotten and its bytes discarded. */
         sessionTtlSeconds: positiveInt.default(86_400),
+        /** How often each process looks for abandoned uploads to discard; 0 turns the janitor off. */
+        janitorIntervalSeconds: seconds.default(300),
       })
       .prefault({}),
     manifests: z.object({ maxBytes: positiveInt.default(4 * MiB) }).prefault({}),
@@ -95,6 +102,11 @@ export const configSchema = z
       'postgres',
       'url',
     ], 'required when metadata.driver is postgres');
+    require(config.http.workers === 1 ||
+      (config.metadata.driver === 'postgres' && config.coordinator.driver === 'redis'), [
+      'http',
+      'workers',
+    ], 'above 1 needs metadata.driver postgres and coordinator.driver redis (processes share no memory)');
     require(config.coordinator.driver !== 'redis' || config.coordinator.redis.url !== undefined, [
       'coordinator',
       'redis',

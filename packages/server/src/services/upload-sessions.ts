@@ -62,7 +62,8 @@ export class UploadSessions {
 
   /** Serialises requests on one upload across processes; renewed while a long body streams. */
   async withLock<T>(id: string, onBusy: () => Error, work: () => Promise<T>): Promise<T> {
-    const lockTtlMs = 30_000;
+    // Short, so a request on a process that died frees the upload within seconds; renewed while alive.
+    const lockTtlMs = 15_000;
     const lock = await this.coordinator.acquireLock(`upload-lock:${id}`, lockTtlMs);
     if (!lock) throw onBusy();
     const renew = setInterval(() => {
