@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { InvalidPaginationError, InvalidUploadError } from '../errors/domain-errors';
+import { InvalidPaginationError, InvalidSizeError, InvalidUploadError } from '../errors/domain-errors';
 
 /** Largest page of names served at once; a larger `n` is cut to this and the Link header continues. */
 export const MAX_PAGE_SIZE = 10_000;
@@ -48,7 +48,7 @@ export function parseChunkRange(req: Request): { start: number; length: number }
   const length = end - start + 1;
   const declared = contentLength(req);
   if (declared !== undefined && declared !== length) {
-    throw new InvalidUploadError(`Content-Range covers ${length} bytes but Content-Length is ${declared}`);
+    throw new InvalidSizeError(`Content-Range covers ${length} bytes but Content-Length is ${declared}`);
   }
   return { start, length };
 }

@@ -130,7 +130,13 @@ describeEachFlavor('blob uploads', (registry) => {
       body: randomBlob(10),
     });
     expect(res.status).toBe(400);
-    expect(await errorCodeOf(res)).toBe('BLOB_UPLOAD_INVALID');
+    expect(await errorCodeOf(res)).toBe('SIZE_INVALID');
+    const malformed = await client.request('PATCH', location, {
+      headers: { 'Content-Range': 'x-y' },
+      body: 'abc',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await errorCodeOf(malformed)).toBe('BLOB_UPLOAD_INVALID');
   });
 
   it('refuses a digest mismatch with DIGEST_INVALID and stores nothing', async () => {
