@@ -33,6 +33,21 @@ export interface ResumableWrite {
   readonly adapter: { [key: string]: JsonValue };
 }
 
+/** A resumable write found in storage: started, then neither committed nor aborted. */
+export interface PendingWrite {
+  readonly key: string;
+  /**
+   * When the write started, or a later time when the store cannot tell (such as when it first or
+   * last stored bytes of it), to the precision of the storage's clock.
+   */
+  readonly startedAt: Date;
+  /**
+   * Removes everything the write stored. Idempotent, and harmless to the object at `key` when the
+   * write was committed meanwhile: a discard racing a commit may fail the commit, never undo it.
+   */
+  discard(): Promise<void>;
+}
+
 /**
  * Byte-level object storage. Keys are slash-separated relative paths ([A-Za-z0-9._-] segments,
  * no empty, `.` or `..` segment). Objects appear atomically: a reader never sees a partial object.
@@ -68,6 +83,12 @@ export interface BlobStore {
   commitWrite(write: ResumableWrite): Promise<ObjectStat>;
   /** Discards a write and everything it stored; idempotent. */
   abortWrite(write: ResumableWrite): Promise<void>;
+  /**
+   * Resumable writes that started before `startedBefore` and were neither committed nor aborted,
+   * found in the storage itself, so that writes whose state was lost can be discarded. A write
+   * that has stored nothing yet may be missing. Lazy: pages through storage as it is consumed.
+   */
+  listWrites(startedBefore: Date): AsyncIterable<PendingWrite>;
 
   /** Throws when the backend cannot be reached. */
   checkHealth(): Promise<void>;

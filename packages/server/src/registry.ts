@@ -7,6 +7,7 @@ import type { Config } from './config/schema';
 import { createApp } from './http/app';
 import { RegistryMetrics } from './http/metrics';
 import { createRegistryServices, type Backends } from './services/registry-services';
+import type { UploadJanitor } from './services/upload-janitor';
 
 function blobStoreConfig({ blobs }: Config): BlobStoreConfig {
   if (blobs.driver === 'filesystem') return { driver: 'filesystem', root: blobs.filesystem.root };
@@ -39,6 +40,8 @@ function coordinatorConfig({ coordinator }: Config): CoordinatorConfig {
 export interface Registry {
   app: Express;
   backends: Backends;
+  /** Discards abandoned uploads; sweeps on its own every `uploads.janitorIntervalSeconds` unless 0. */
+  janitor: UploadJanitor;
   /** Marks the registry as draining: readiness fails so load balancers stop sending traffic. */
   drain(): void;
   close(): Promise<void>;
@@ -62,7 +65,16 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
     manifestMaxBytes: config.manifests.maxBytes,
     ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
     uploadObserver: metrics.uploads,
+    janitorObserver: {
+      discarded: (key) => {
+        metrics.abandonedUploadDiscarded();
+        logger.info({ key }, 'discarded the bytes of an abandoned upload');
+      },
+      sweepFailed: (error) => logger.warn({ err: error }, 'upload janitor sweep failed'),
+    },
   });
+  const { janitor } = services;
+  if (config.uploads.janitorIntervalSeconds > 0) janitor.start(config.uploads.janitorIntervalSeconds * 1000);
   let draining = false;
   const probes = [
     { name: 'blobs', check: () => backends.blobs.checkHealth() },
@@ -73,10 +85,12 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
   return {
     app,
     backends,
+    janitor,
     drain: () => {
       draining = true;
     },
     close: async () => {
+      await janitor.stop();
       await Promise.allSettled([
         backends.blobs.close(),
         backends.metadata.close(),

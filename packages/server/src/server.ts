@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { openRegistry, type Registry } from './registry';
 
+const IDLE_SWEEP_MS = 100;
+
 /** A listening registry. */
 export interface RunningServer {
   server: Server;
@@ -52,11 +54,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     stopping ??= (async () => {
       registry.drain();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() ends only the connections idle at this moment; a client keeping its connection
+      // alive after a request in flight is answered would hold the process until the grace period
+      // ends, so idle connections are closed again as they appear.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       const grace = new Promise<void>((resolve) =>
         setTimeout(resolve, config.shutdown.graceSeconds * 1000).unref(),
       );
       await Promise.race([closed, grace]);
+      clearInterval(sweep);
       server.closeAllConnections();
       await registry.close();
       logger.info('registry stopped');

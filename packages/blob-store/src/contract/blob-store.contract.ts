@@ -1,5 +1,6 @@
 import type { BlobStore } from '../blob-store';
 import { describeObjectContract } from './objects.contract';
+import { describePendingWriteContract } from './pending-writes.contract';
 import { describeResumableWriteContract } from './resumable-writes.contract';
 
 /** A store under test, and the means to inspect and dispose of its storage. */
@@ -71,5 +72,6 @@ export function describeBlobStoreContract(
 
     describeObjectContract(context, gaps);
     describeResumableWriteContract(context);
+    describePendingWriteContract(context);
   });
 }

@@ -6,18 +6,38 @@
  *   │   └── <key>              a committed object, at the caller's key
  *   └── staging/
  *       ├── put-<id>           a put still streaming in
- *       └── write-<id>         the bytes of a resumable write so far
+ *       └── writes/
+ *           └── <write id>/
+ *               └── <key>      the bytes of a resumable write so far, named by the key it will
+ *                              become so that listWrites can tell whose write it is
  *
  * Staged files are renamed into objects/ once complete, so a reader never sees a partial object;
  * they live under the same root so that the rename never crosses filesystems.
  */
-import { mkdir, open, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import {
+  mkdir,
+  open,
+  opendir,
+  readdir,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange, ObjectRead, ObjectStat, ResumableWrite } from '../blob-store';
+import type {
+  BlobStore,
+  ByteRange,
+  ObjectRead,
+  ObjectStat,
+  PendingWrite,
+  ResumableWrite,
+} from '../blob-store';
 import { bytesOf, MeteredBytes } from '../byte-streams';
 import { ObjectNotFoundError } from '../errors';
-import { assertValidKey } from '../keys';
+import { assertValidKey, isValidKey } from '../keys';
 import { resolveRange } from '../ranges';
 import { isStagingId, malformedWriteError, newStagingId } from '../staging-ids';
 import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks } from './file-io';
@@ -34,11 +54,13 @@ export class FilesystemBlobStore implements BlobStore {
   readonly minEfficientAppend = 0;
   private readonly objects: string;
   private readonly staging: string;
+  private readonly writes: string;
 
   constructor(options: FilesystemBlobStoreOptions) {
     const root = resolve(options.root);
     this.objects = join(root, 'objects');
     this.staging = join(root, 'staging');
+    this.writes = join(this.staging, 'writes');
   }
 
   async stat(key: string): Promise<ObjectStat | undefined> {
@@ -107,9 +129,10 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async startWrite(key: string): Promise<ResumableWrite> {
-    assertValidKey(key);
     const id = newStagingId();
-    await withFile(await this.stagingPath(`write-${id}`), 'wx', async () => undefined);
+    const staged = this.stagedWritePath(id, key);
+    await mkdir(dirname(staged), { recursive: true });
+    await withFile(staged, 'wx', async () => undefined);
     return { key, size: 0, adapter: { id } };
   }
 
@@ -123,12 +146,27 @@ export class FilesystemBlobStore implements BlobStore {
   async commitWrite(write: ResumableWrite): Promise<ObjectStat> {
     const target = this.objectPath(write.key);
     await this.withStagedWrite(write, (file) => file.sync());
-    await publish(this.stagedWritePath(write), target);
+    const staged = this.stagedPathOf(write);
+    await publish(staged, target);
+    await pruneEmptyDirectories(dirname(staged), this.writes);
     return { size: write.size };
   }
 
   async abortWrite(write: ResumableWrite): Promise<void> {
-    await rm(this.stagedWritePath(write), { force: true });
+    await this.removeStagedWrite(this.stagedPathOf(write));
+  }
+
+  async *listWrites(startedBefore: Date): AsyncGenerator<PendingWrite> {
+    for await (const id of namesIn(this.writes)) {
+      if (!isStagingId(id)) continue;
+      const folder = join(this.writes, id);
+      for (const staged of await filesUnder(folder)) {
+        const key = relative(folder, staged).split(sep).join('/');
+        const startedAt = isValidKey(key) ? await creationTime(staged) : undefined;
+        if (startedAt === undefined || startedAt.getTime() >= startedBefore.getTime()) continue;
+        yield { key, startedAt, discard: () => this.removeStagedWrite(staged) };
+      }
+    }
   }
 
   async checkHealth(): Promise<void> {
@@ -148,13 +186,23 @@ export class FilesystemBlobStore implements BlobStore {
     return join(this.staging, name);
   }
 
-  private stagedWritePath(write: ResumableWrite): string {
+  private stagedWritePath(id: string, key: string): string {
+    return join(this.writes, id, assertValidKey(key));
+  }
+
+  private stagedPathOf(write: ResumableWrite): string {
     assertValidKey(write.key);
     const { id } = write.adapter;
     if (!isStagingId(id) || !Number.isSafeInteger(write.size) || write.size < 0) {
       throw malformedWriteError(write.key);
     }
-    return join(this.staging, `write-${id}`);
+    return this.stagedWritePath(id, write.key);
+  }
+
+  /** Idempotent; the staged file may already have been committed, which leaves nothing to remove. */
+  private async removeStagedWrite(staged: string): Promise<void> {
+    await rm(staged, { force: true });
+    await pruneEmptyDirectories(dirname(staged), this.writes);
   }
 
   /**
@@ -164,7 +212,7 @@ export class FilesystemBlobStore implements BlobStore {
   private async withStagedWrite<T>(write: ResumableWrite, use: (file: FileHandle) => Promise<T>): Promise<T> {
     let file: FileHandle;
     try {
-      file = await open(this.stagedWritePath(write), 'r+');
+      file = await open(this.stagedPathOf(write), 'r+');
     } catch (error) {
       if (!hasErrorCode(error, 'ENOENT')) throw error;
       const message = `no resumable write for ${JSON.stringify(write.key)}: committed, aborted or never started`;
@@ -186,5 +234,36 @@ async function withFile<T>(path: string, flags: string, use: (file: FileHandle) 
     return await use(file);
   } finally {
     await file.close();
+  }
+}
+
+/** The names in a directory, read as they are consumed; none when it does not exist. */
+async function* namesIn(directory: string): AsyncGenerator<string> {
+  try {
+    for await (const entry of await opendir(directory)) yield entry.name;
+  } catch (error) {
+    if (!hasErrorCode(error, 'ENOENT')) throw error;
+  }
+}
+
+/** The files anywhere under a directory; none when it has gone. */
+async function filesUnder(directory: string): Promise<string[]> {
+  try {
+    const entries = await readdir(directory, { recursive: true, withFileTypes: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return [];
+    throw error;
+  }
+}
+
+/** When a file was created, or last written where the filesystem keeps no creation time; undefined once it has gone. */
+async function creationTime(path: string): Promise<Date | undefined> {
+  try {
+    const info = await stat(path);
+    return new Date(info.birthtimeMs > 0 ? info.birthtimeMs : info.mtimeMs);
+  } catch (error) {
+    if (hasErrorCode(error, 'ENOENT')) return undefined;
+    throw error;
   }
 }

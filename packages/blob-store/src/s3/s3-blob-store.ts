@@ -7,10 +7,13 @@
  *   │                                  multipart upload targets this key too, unseen until complete
  *   └── staging/
  *       └── <write id>/
- *           └── tail-<attempt id>      last bytes of a resumable write, too few for a part (< 5 MiB)
+ *           └── <key>/                 the key the write will become, so a write is found from here
+ *               ├── tail-<attempt id>  last bytes of a resumable write, too few for a part (< 5 MiB)
+ *               └── upload-<upload id> empty; records the write's multipart upload (id in base64url)
  *
- * A process that dies mid-write leaves a multipart upload and staging/ objects behind: the bucket
- * should have lifecycle rules that abort incomplete multipart uploads and expire staging/ after a day.
+ * A process that dies mid-write, or a client that walks away, leaves a multipart upload and
+ * staging/ objects behind; listWrites finds them. Bucket lifecycle rules that abort incomplete
+ * multipart uploads and expire staging/ after several days are a backstop for what nobody discards.
  */
 import {
   DeleteObjectCommand,
@@ -23,7 +26,14 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import type { BlobStore, ByteRange, ObjectRead, ObjectStat, ResumableWrite } from '../blob-store';
+import type {
+  BlobStore,
+  ByteRange,
+  ObjectRead,
+  ObjectStat,
+  PendingWrite,
+  ResumableWrite,
+} from '../blob-store';
 import { bytesOf, MeteredBytes } from '../byte-streams';
 import { InvalidRangeError, ObjectNotFoundError } from '../errors';
 import { isWellFormedRange, resolveRange } from '../ranges';
@@ -31,6 +41,7 @@ import { nodeStream, type S3Context } from './s3-context';
 import { isMissingObject, isUnsatisfiableRange } from './s3-errors';
 import { S3Layout } from './s3-layout';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './s3-limits';
+import { listPendingWrites } from './s3-pending-writes';
 import { S3ResumableWrites } from './s3-resumable-writes';
 import { sendWithBody } from './send-with-body';
 
@@ -158,6 +169,10 @@ export class S3BlobStore implements BlobStore {
 
   abortWrite(write: ResumableWrite): Promise<void> {
     return this.writes.abort(write);
+  }
+
+  listWrites(startedBefore: Date): AsyncIterable<PendingWrite> {
+    return listPendingWrites(this.s3, this.writes, startedBefore);
   }
 
   async checkHealth(): Promise<void> {

@@ -5,7 +5,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -17,6 +16,8 @@ import { ByteSource } from './byte-source';
 import { bufferedPieces, streamedPieces, type Piece } from './part-plan';
 import { nodeStream, type S3Context } from './s3-context';
 import { isMissingUpload } from './s3-errors';
+import { uploadIdOfMarker, uploadMarkerName } from './s3-layout';
+import { listObjects } from './s3-listing';
 import { MAX_PARTS, MIN_PART_SIZE } from './s3-limits';
 import {
   decodeWriteState,
@@ -48,7 +49,7 @@ export class S3ResumableWrites {
       for await (const _ of bytes);
       return write;
     }
-    const tailStream = state.tail && (await this.openTail(state.id, state.tail));
+    const tailStream = state.tail && (await this.openTail(write.key, state.id, state.tail));
     const source = new ByteSource(concat(tailStream, bytes));
     const pieces =
       length === undefined
@@ -61,9 +62,9 @@ export class S3ResumableWrites {
     try {
       for await (const piece of pieces) {
         if (piece.size < MIN_PART_SIZE) {
-          newTail = await this.putTail(state.id, piece);
+          newTail = await this.putTail(write.key, state.id, piece);
         } else {
-          uploadId ??= await this.createUpload(write.key);
+          uploadId ??= await this.createUpload(write.key, state.id);
           parts.push(await this.uploadPart(write.key, uploadId, parts.length + 1, piece));
         }
       }
@@ -74,7 +75,9 @@ export class S3ResumableWrites {
       tailStream?.destroy();
     }
 
-    if (state.staleTail !== null) await this.deleteQuietly(this.s3.layout.tailKey(state.id, state.staleTail));
+    if (state.staleTail !== null) {
+      await this.deleteQuietly(this.s3.layout.stagedKey(state.id, write.key, state.staleTail));
+    }
     const next: S3WriteState = {
       ...state,
       uploadId,
@@ -90,14 +93,31 @@ export class S3ResumableWrites {
     const state = decodeWriteState(write);
     if (state.uploadId === null) await this.publishTail(write.key, state.id, state.tail);
     else await this.completeUpload(write.key, state.uploadId, state);
-    await this.sweepStaging(state.id);
+    await this.sweepStaging(write.key, state.id, state.uploadId);
     return { size: write.size };
   }
 
   async abort(write: ResumableWrite): Promise<void> {
     const state = decodeWriteState(write);
     if (state.uploadId !== null) await this.abortUpload(write.key, state.uploadId);
-    await this.sweepStaging(state.id);
+    await this.sweepStaging(write.key, state.id, state.uploadId);
+  }
+
+  /** Discards a write found in staging/ without its state: every upload its folder names, then the folder. */
+  discardStaged(key: string, writeId: string): Promise<void> {
+    return this.sweepStaging(key, writeId, null);
+  }
+
+  /** Aborts a multipart upload; one already completed or aborted is left as it is. */
+  async abortUpload(key: string, uploadId: string): Promise<void> {
+    const { client, bucket, layout } = this.s3;
+    try {
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: layout.objectKey(key), UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (!isMissingUpload(error)) throw error;
+    }
   }
 
   /** Commits a write that never filled a part: it is all in its tail, under 5 MiB, if anywhere. */
@@ -111,7 +131,7 @@ export class S3ResumableWrites {
       return;
     }
     // A server-side copy; keys hold only URL-safe characters, so the source needs no encoding.
-    const CopySource = `${bucket}/${layout.tailKey(writeId, tail.name)}`;
+    const CopySource = `${bucket}/${layout.stagedKey(writeId, key, tail.name)}`;
     await client.send(new CopyObjectCommand({ Bucket: bucket, Key, CopySource }));
   }
 
@@ -120,7 +140,7 @@ export class S3ResumableWrites {
     const { client, bucket, layout } = this.s3;
     const parts = state.parts.map(({ PartNumber, ETag }) => ({ PartNumber, ETag }));
     if (state.tail !== null) {
-      const piece = { size: state.tail.size, body: await this.openTail(state.id, state.tail) };
+      const piece = { size: state.tail.size, body: await this.openTail(key, state.id, state.tail) };
       parts.push(await this.uploadPart(key, uploadId, parts.length + 1, piece));
     }
     // Ceph RGW answers with an empty ETag here; nothing below relies on it.
@@ -134,12 +154,26 @@ export class S3ResumableWrites {
     );
   }
 
-  private async createUpload(key: string): Promise<string> {
+  /** Creates the write's multipart upload and records it in the write's staging folder. */
+  private async createUpload(key: string, writeId: string): Promise<string> {
     const { client, bucket, layout } = this.s3;
     const { UploadId } = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: layout.objectKey(key) }),
     );
     if (UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: layout.stagedKey(writeId, key, uploadMarkerName(UploadId)),
+          Body: Buffer.alloc(0),
+          ContentLength: 0,
+        }),
+      );
+    } catch (error) {
+      await this.abortUpload(key, UploadId).catch(() => undefined);
+      throw error;
+    }
     return UploadId;
   }
 
@@ -164,31 +198,20 @@ export class S3ResumableWrites {
     return { PartNumber, ETag, size: piece.size };
   }
 
-  private async abortUpload(key: string, uploadId: string): Promise<void> {
-    const { client, bucket, layout } = this.s3;
-    try {
-      await client.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: layout.objectKey(key), UploadId: uploadId }),
-      );
-    } catch (error) {
-      if (!isMissingUpload(error)) throw error;
-    }
-  }
-
-  private async openTail(writeId: string, tail: Tail): Promise<Readable> {
+  private async openTail(key: string, writeId: string, tail: Tail): Promise<Readable> {
     const { client, bucket, layout } = this.s3;
     const { Body } = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: layout.tailKey(writeId, tail.name) }),
+      new GetObjectCommand({ Bucket: bucket, Key: layout.stagedKey(writeId, key, tail.name) }),
     );
     return nodeStream(Body);
   }
 
-  private async putTail(writeId: string, piece: Piece): Promise<Tail> {
+  private async putTail(key: string, writeId: string, piece: Piece): Promise<Tail> {
     const { client, bucket, layout } = this.s3;
     const tail = { name: newTailName(), size: piece.size };
     const command = new PutObjectCommand({
       Bucket: bucket,
-      Key: layout.tailKey(writeId, tail.name),
+      Key: layout.stagedKey(writeId, key, tail.name),
       Body: piece.body,
       ContentLength: piece.size,
     });
@@ -198,8 +221,8 @@ export class S3ResumableWrites {
 
   /**
    * Best effort: removes what a failed append made that the state passed in does not reference.
-   * Whatever this misses, the sweep at commit or abort removes (or, for an upload, the bucket's
-   * lifecycle rule for incomplete multipart uploads).
+   * Whatever this misses, the sweep at commit or abort removes; an upload whose marker was never
+   * stored is left to listWrites.
    */
   private async discardAttempt(
     key: string,
@@ -207,29 +230,35 @@ export class S3ResumableWrites {
     uploadId: string | null,
     newTail: Tail | null,
   ): Promise<void> {
+    const { layout } = this.s3;
+    const newUpload = uploadId !== null && uploadId !== state.uploadId ? uploadId : null;
     await Promise.allSettled([
-      uploadId !== null && uploadId !== state.uploadId ? this.abortUpload(key, uploadId) : undefined,
-      newTail !== null ? this.deleteQuietly(this.s3.layout.tailKey(state.id, newTail.name)) : undefined,
+      newUpload !== null &&
+        this.abortUpload(key, newUpload).then(() =>
+          this.deleteQuietly(layout.stagedKey(state.id, key, uploadMarkerName(newUpload))),
+        ),
+      newTail !== null && this.deleteQuietly(layout.stagedKey(state.id, key, newTail.name)),
     ]);
   }
 
-  /** Deletes every staged object of a write, including tails of failed or superseded appends. */
-  private async sweepStaging(writeId: string): Promise<void> {
+  /**
+   * Deletes every staged object of a write, tails of failed or superseded appends included, after
+   * aborting every upload its markers name but `settledUpload` (completed or aborted by the caller):
+   * an append whose new state was lost may have started an upload that no saved state knows.
+   * Nothing is deleted until every upload is aborted, so a sweep that fails can be run again.
+   */
+  private async sweepStaging(key: string, writeId: string, settledUpload: string | null): Promise<void> {
     const { client, bucket, layout } = this.s3;
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: layout.stagingFolder(writeId),
-          ContinuationToken,
-        }),
-      );
-      await Promise.all(
-        (page.Contents ?? []).map(({ Key }) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))),
-      );
-      ContinuationToken = page.NextContinuationToken;
-    } while (ContinuationToken !== undefined);
+    const staged: string[] = [];
+    for await (const { Key } of listObjects(this.s3, layout.stagingFolder(writeId, key))) {
+      if (Key !== undefined) staged.push(Key);
+    }
+    const uploads = staged
+      .map((stagedKey) => layout.parseStagedKey(stagedKey))
+      .map((object) => object && uploadIdOfMarker(object.name))
+      .filter((uploadId): uploadId is string => uploadId !== undefined && uploadId !== settledUpload);
+    await Promise.all(uploads.map((uploadId) => this.abortUpload(key, uploadId)));
+    await Promise.all(staged.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
   }
 
   private async deleteQuietly(key: string): Promise<void> {

@@ -22,8 +22,13 @@ const UNAVAILABLE_ERROR_CODES = new Set([
   '08006', // PostgreSQL connection_failure
 ]);
 
+// Error classes that drivers raise only when their backend cannot be reached: ioredis fails a
+// command this way when the connection drops or cannot be made (with maxRetriesPerRequest 0).
+const UNAVAILABLE_ERROR_NAMES = new Set(['MaxRetriesPerRequestError']);
+
 function isBackendOutage(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_ERROR_CODES.has(code)) return true;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

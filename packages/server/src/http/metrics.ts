@@ -34,6 +34,11 @@ export class RegistryMetrics {
     help: 'Upload sessions opened by this process and not yet finished or cancelled.',
     registers: [this.registry],
   });
+  private readonly janitorDiscards = new Counter({
+    name: 'berth_upload_janitor_discarded_total',
+    help: 'Blob-store writes of abandoned uploads discarded by this process.',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
@@ -61,4 +66,7 @@ export class RegistryMetrics {
 
   /** Counts blob bytes sent. */
   readonly bytesSent = (bytes: number): void => this.bytesOut.inc(bytes);
+
+  /** Counts one abandoned upload's write discarded by the upload janitor. */
+  readonly abandonedUploadDiscarded = (): void => this.janitorDiscards.inc();
 }

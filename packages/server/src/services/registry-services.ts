@@ -4,6 +4,7 @@ import type { MetadataStore } from '@berth/metadata-store';
 import { BlobService } from './blob-service';
 import { ListingService } from './listing-service';
 import { ManifestService } from './manifest-service';
+import { UploadJanitor, type JanitorObserver } from './upload-janitor';
 import { UploadService, type UploadObserver } from './upload-service';
 import { UploadSessions } from './upload-sessions';
 
@@ -18,6 +19,7 @@ export interface Backends {
 export interface RegistryServices {
   blobs: BlobService;
   uploads: UploadService;
+  janitor: UploadJanitor;
   manifests: ManifestService;
   listing: ListingService;
 }
@@ -29,12 +31,14 @@ export interface ServiceSettings {
   /** Presigned-URL lifetime for redirected pulls; undefined streams every pull. */
   redirectExpirySeconds?: number;
   uploadObserver?: UploadObserver;
+  janitorObserver?: JanitorObserver;
 }
 
 /** Wires the domain services onto the backends. */
 export function createRegistryServices(backends: Backends, settings: ServiceSettings): RegistryServices {
   const { blobs, metadata, coordinator } = backends;
-  const sessions = new UploadSessions(coordinator, settings.uploadSessionTtlSeconds * 1000);
+  const sessionTtlMs = settings.uploadSessionTtlSeconds * 1000;
+  const sessions = new UploadSessions(coordinator, sessionTtlMs);
   return {
     blobs: new BlobService({
       blobs,
@@ -48,6 +52,13 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
       metadata,
       sessions,
       ...(settings.uploadObserver ? { observer: settings.uploadObserver } : {}),
+    }),
+    janitor: new UploadJanitor({
+      blobs,
+      coordinator,
+      sessions,
+      sessionTtlMs,
+      ...(settings.janitorObserver ? { observer: settings.janitorObserver } : {}),
     }),
     manifests: new ManifestService({ metadata, maxBytes: settings.manifestMaxBytes }),
     listing: new ListingService({ metadata }),

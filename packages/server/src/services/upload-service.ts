@@ -7,7 +7,7 @@ import { InvalidDigestError, UploadOutOfOrderError } from '../errors/domain-erro
 import { createDigester, parseDigest, type Digest } from '../oci/digest';
 import { HashingStream } from './hashing-stream';
 import { UploadHashers, type UploadHasher } from './upload-hashers';
-import type { LoadedSession, UploadSessions } from './upload-sessions';
+import { uploadWriteKey, type LoadedSession, type UploadSessions } from './upload-sessions';
 
 /** Where an upload stands: the client resumes at `size`. */
 export interface UploadProgress {
@@ -61,7 +61,7 @@ export class UploadService {
 
   async start(repository: string): Promise<UploadProgress> {
     const id = randomUUID();
-    const write = await this.deps.blobs.startWrite(`blobs/${id}`);
+    const write = await this.deps.blobs.startWrite(uploadWriteKey(id));
     await this.deps.sessions.create({ id, repository, write, startedAt: new Date().toISOString() });
     this.observer.sessionOpened();
     return { id, size: 0 };
@@ -173,7 +173,13 @@ export class UploadService {
       await metadata.linkBlob(repository, digest.value);
       return { digest: digest.value, size: known.size };
     }
-    const { size } = await blobs.commitWrite(write);
+    const { size } = await blobs.commitWrite(write).catch(async (error: unknown) => {
+      // A completion retried after an attempt that failed past its commit (metadata down): the
+      // object is in place and the write's staged bytes are gone, so committing again fails.
+      const committed = await blobs.stat(write.key);
+      if (!committed) throw error;
+      return committed;
+    });
     if (!hasher) {
       try {
         assertDigest(digest, await this.hashStored(write.key, digest.algorithm));
@@ -187,7 +193,8 @@ export class UploadService {
       size,
       storageKey: write.key,
     });
-    if (!created) await blobs.delete(write.key);
+    // Another upload's copy won; unless the winner is this very upload, recorded by an earlier attempt.
+    if (!created && blob.storageKey !== write.key) await blobs.delete(write.key);
     return { digest: blob.digest, size: blob.size };
   }
 

@@ -1,6 +1,7 @@
 import type { ResumableWrite } from '@berth/blob-store';
 import type { Coordinator } from '@berth/coordinator';
 import { UploadNotFoundError } from '../errors/domain-errors';
+import { withRenewedLock } from './renewed-lock';
 
 /** An upload in progress, as every process sees it. */
 export interface UploadSession {
@@ -18,7 +19,19 @@ export interface LoadedSession {
 }
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const WRITE_FOLDER = 'blobs/';
 const keyOf = (id: string) => `upload:${id}`;
+
+/** The blob-store key that an upload writes its bytes to. */
+export function uploadWriteKey(id: string): string {
+  return `${WRITE_FOLDER}${id}`;
+}
+
+/** The upload whose bytes a blob-store write key holds; undefined for a key no upload writes to. */
+export function uploadIdOfWriteKey(key: string): string | undefined {
+  const id = key.startsWith(WRITE_FOLDER) ? key.slice(WRITE_FOLDER.length) : '';
+  return UPLOAD_ID.test(id) ? id : undefined;
+}
 
 /** Upload sessions kept in the coordinator, expiring after a period without activity. */
 export class UploadSessions {
@@ -56,6 +69,11 @@ export class UploadSessions {
     return { session, version };
   }
 
+  /** True while the session lives: neither finished, cancelled nor expired. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.coordinator.get(keyOf(id))) !== undefined;
+  }
+
   async delete(id: string): Promise<void> {
     await this.coordinator.delete(keyOf(id));
   }
@@ -64,17 +82,8 @@ export class UploadSessions {
   async withLock<T>(id: string, onBusy: () => Error, work: () => Promise<T>): Promise<T> {
     // Short, so a request on a process that died frees the upload within seconds; renewed while alive.
     const lockTtlMs = 15_000;
-    const lock = await this.coordinator.acquireLock(`upload-lock:${id}`, lockTtlMs);
-    if (!lock) throw onBusy();
-    const renew = setInterval(() => {
-      this.coordinator.extendLock(lock, lockTtlMs).catch(() => undefined);
-    }, lockTtlMs / 3);
-    renew.unref();
-    try {
-      return await work();
-    } finally {
-      clearInterval(renew);
-      await this.coordinator.releaseLock(lock).catch(() => undefined);
-    }
+    return withRenewedLock(this.coordinator, `upload-lock:${id}`, lockTtlMs, work, () => {
+      throw onBusy();
+    });
   }
 }

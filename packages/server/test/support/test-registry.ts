@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -18,6 +18,8 @@ export interface TestRegistry {
   url: string;
   config: Config;
   running: RunningServer;
+  /** Everything in blob storage: S3 objects and incomplete uploads, or files under the root. */
+  listBlobStorage(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -27,9 +29,11 @@ type ConfigInput = Record<string, Record<string, unknown>>;
 export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput = {}): Promise<TestRegistry> {
   const cleanups: (() => Promise<void>)[] = [];
   const base: ConfigInput = { http: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } };
+  let listBlobStorage: () => Promise<string[]>;
   if (flavor === 'embedded') {
     const dir = await mkdtemp(join(tmpdir(), 'berth-embedded-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    listBlobStorage = () => filesUnder(join(dir, 'blobs'));
     Object.assign(base, {
       blobs: { driver: 'filesystem', filesystem: { root: join(dir, 'blobs') } },
       metadata: { driver: 'pglite', pglite: { dataDir: join(dir, 'metadata') } },
@@ -38,6 +42,7 @@ export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput =
   } else {
     const s3 = await startS3TestServer();
     cleanups.push(() => s3.stop());
+    listBlobStorage = () => s3.listLeftovers('');
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
     Object.assign(base, {
@@ -70,11 +75,23 @@ export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput =
     url: running.url,
     config,
     running,
+    listBlobStorage,
     stop: async () => {
       await running.stop();
       for (const cleanup of cleanups.reverse()) await cleanup();
     },
   };
+}
+
+async function filesUnder(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      // The store makes its root on first use.
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
 /** Runs a describe block once per flavor, with a registry started before and stopped after it. */
