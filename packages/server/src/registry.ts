@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { createApp } from './http/app';
+import { InFlightHandlers } from './http/in-flight';
 import { RegistryMetrics } from './http/metrics';
 import { createRegistryServices, type Backends } from './services/registry-services';
 import type { UploadJanitor } from './services/upload-janitor';
@@ -35,6 +36,9 @@ function coordinatorConfig({ coordinator }: Config): CoordinatorConfig {
   if (coordinator.driver === 'memory') return { driver: 'memory' };
   return { driver: 'redis', url: coordinator.redis.url as string, keyPrefix: coordinator.redis.keyPrefix };
 }
+
+// Handlers cut off at the end of a graceful stop get this long to release their locks.
+const HANDLER_SETTLE_MS = 3_000;
 
 /** A running registry: its HTTP application and the backends it holds open. */
 export interface Registry {
@@ -81,7 +85,8 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
     { name: 'metadata', check: () => backends.metadata.checkHealth() },
     { name: 'coordinator', check: () => backends.coordinator.checkHealth() },
   ];
-  const app = createApp({ services, metrics, logger, probes, isDraining: () => draining });
+  const inFlight = new InFlightHandlers();
+  const app = createApp({ services, metrics, logger, probes, isDraining: () => draining, inFlight });
   return {
     app,
     backends,
@@ -90,6 +95,7 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
       draining = true;
     },
     close: async () => {
+      await inFlight.settled(HANDLER_SETTLE_MS);
       await janitor.stop();
       await Promise.allSettled([
         backends.blobs.close(),

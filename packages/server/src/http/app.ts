@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { RegistryServices } from '../services/registry-services';
 import { createErrorHandler } from './error-handler';
 import { createHealthRoutes, type HealthProbe } from './health-routes';
+import type { InFlightHandlers } from './in-flight';
 import type { RegistryMetrics } from './metrics';
 import { createRouteDispatcher } from './route-table';
 import { createBaseRoutes } from './routes/base-routes';
@@ -19,10 +20,18 @@ export interface AppDependencies {
   logger: Logger;
   probes: HealthProbe[];
   isDraining: () => boolean;
+  inFlight: InFlightHandlers;
 }
 
 /** Builds the Express application: the OCI API under /v2, health and metrics. */
-export function createApp({ services, metrics, logger, probes, isDraining }: AppDependencies): Express {
+export function createApp({
+  services,
+  metrics,
+  logger,
+  probes,
+  isDraining,
+  inFlight,
+}: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -53,7 +62,7 @@ export function createApp({ services, metrics, logger, probes, isDraining }: App
     ...createBlobRoutes({ blobs: services.blobs, bytesSent: metrics.bytesSent }),
     ...createManifestRoutes({ manifests: services.manifests }),
   ];
-  app.use(createRouteDispatcher(routes));
+  app.use(createRouteDispatcher(routes, inFlight));
   app.use(createErrorHandler(logger));
   return app;
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { MethodNotAllowedError, UnknownEndpointError } from '../errors/http-errors';
 import { assertRepositoryName } from '../oci/names';
+import type { InFlightHandlers } from './in-flight';
 
 /** Path parameters of an API route; `name` is validated before any handler runs. */
 export interface RouteParams {
@@ -48,7 +49,7 @@ export const ROUTE_TEMPLATE_LOCAL = 'routeTemplate';
  * Dispatches /v2 requests over a table of routes. Repository names contain slashes, which
  * Express's path syntax cannot express, so the table matches whole paths itself.
  */
-export function createRouteDispatcher(routes: Route[]) {
+export function createRouteDispatcher(routes: Route[], inFlight: InFlightHandlers) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const route = routes.find((candidate) => candidate.pattern.test(req.path));
     if (!route) return next(new UnknownEndpointError(`no endpoint at ${req.path}`));
@@ -62,7 +63,7 @@ export function createRouteDispatcher(routes: Route[]) {
     const params = { name: '', reference: '', digest: '', uploadId: '', ...groups };
     try {
       if (groups.name !== undefined) assertRepositoryName(params.name);
-      await handler(req, res, params);
+      await inFlight.track(() => handler(req, res, params));
     } catch (error) {
       next(error);
     }

@@ -80,8 +80,9 @@ export class UploadSessions {
 
   /** Serialises requests on one upload across processes; renewed while a long body streams. */
   async withLock<T>(id: string, onBusy: () => Error, work: () => Promise<T>): Promise<T> {
-    // Short, so a request on a process that died frees the upload within seconds; renewed while alive.
-    const lockTtlMs = 15_000;
+    // Short, so a request on a process that died frees the upload within seconds (clients retry
+    // meanwhile on 416); renewed every third of it while the holder is alive.
+    const lockTtlMs = 6_000;
     return withRenewedLock(this.coordinator, `upload-lock:${id}`, lockTtlMs, work, () => {
       throw onBusy();
     });
