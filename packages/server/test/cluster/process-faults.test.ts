@@ -8,7 +8,7 @@ import { patchChunk, pullBlob, resumeOffset, startUpload } from '../support/uplo
 
 const MiB = 1024 * 1024;
 // The upload lock a killed process held expires after 6 s (upload-sessions.ts); a retry may wait that long.
-const RECOVERY_LIMIT_MS = 25_000;
+const RECOVERY_LIMIT_MS = 12_000;
 
 describe('a process killed in the middle of an upload', () => {
   let cluster: ProcessCluster;
