@@ -12,6 +12,20 @@ export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
   );
 }
 
+// Socket reads arrive in pieces of tens of KiB; writing each through the thread pool and waiting
+// before reading on leaves the disk idle between them. Batches of this size, written while the
+// next batch is gathered, keep both busy with at most two batches in memory.
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+async function writeAll(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  const data = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await file.write(data, offset, data.length - offset, position + offset);
+    offset += bytesWritten;
+  }
+}
+
 /** Writes chunks from `position` on, as they arrive, and returns how many bytes were written. */
 export async function writeChunks(
   file: FileHandle,
@@ -19,20 +33,30 @@ export async function writeChunks(
   position: number,
 ): Promise<number> {
   let written = 0;
-  for await (const chunk of chunks) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await file.write(
-        chunk,
-        offset,
-        chunk.length - offset,
-        position + written + offset,
-      );
-      offset += bytesWritten;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let inFlight: Promise<void> | undefined;
+  try {
+    for await (const chunk of chunks) {
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes < WRITE_BATCH_BYTES) continue;
+      await inFlight;
+      inFlight = writeAll(file, batch, position + written);
+      // Awaited before the next batch or at the end; this only keeps it from counting as unhandled meanwhile.
+      inFlight.catch(() => undefined);
+      written += batchBytes;
+      batch = [];
+      batchBytes = 0;
     }
-    written += chunk.length;
+    await inFlight;
+  } catch (error) {
+    // Never leave a write landing after the caller has moved on (it may truncate and retry).
+    await inFlight?.catch(() => undefined);
+    throw error;
   }
-  return written;
+  if (batchBytes > 0) await writeAll(file, batch, position + written);
+  return written + batchBytes;
 }
 
 /** Moves a complete, synced file to `target` in one step and makes the move survive a crash. */

@@ -35,16 +35,19 @@ export function createApp({
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(
-    pinoHttp({
-      logger,
-      // Probes and scrapes would drown the log.
-      autoLogging: {
-        ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  // Request logs are written at info; below that level the middleware would only cost time.
+  if (logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger,
+        // Probes and scrapes would drown the log.
+        autoLogging: {
+          ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
+        },
+        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      }),
+    );
+  }
   app.use(metrics.middleware());
   app.use(createHealthRoutes({ probes, isDraining }));
   app.get('/metrics', async (_req, res) => {
