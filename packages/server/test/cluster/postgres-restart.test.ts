@@ -1,5 +1,4 @@
-import { startPostgresServer, type PostgresServer } from '@berth/testing/postgres-server';
-import { freePort } from '../support/berth-process';
+import { startPostgresServer } from '@berth/testing/postgres-server';
 import { OCI_MANIFEST, randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
 import {
   ANSWER_LIMIT_MS,
@@ -11,7 +10,7 @@ import {
   unexpected,
   waitForReadiness,
 } from '../support/outage-checks';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useOutageCluster } from '../support/outage-cluster';
 import { auditStorage, leftovers } from '../support/storage-audit';
 import { reportTiming } from '../support/timings';
 import { patchChunk, pullBlob, startUpload } from '../support/upload-steps';
@@ -19,22 +18,14 @@ import { patchChunk, pullBlob, startUpload } from '../support/upload-steps';
 const MiB = 1024 * 1024;
 
 describe('PostgreSQL restarting under a cluster', () => {
-  let postgres: PostgresServer;
-  let cluster: ProcessCluster;
-  let on: OciClient[];
-
-  beforeAll(async () => {
-    postgres = await startPostgresServer({ port: await freePort() });
-    cluster = await startProcessCluster({ processes: 2, backends: { postgresUrl: postgres.url } });
-    on = cluster.processes.map((_, index) => cluster.clientOf(index));
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    await postgres?.destroy();
-  }, 60_000);
+  const fixture = useOutageCluster({
+    startBackend: (port) => startPostgresServer({ port }),
+    choice: (postgres) => ({ postgresUrl: postgres.url }),
+    stopBackend: (postgres) => postgres.destroy(),
+  });
 
   it('answers 503 without hanging, recovers by itself and loses nothing acknowledged', async () => {
+    const { backend: postgres, cluster, on } = fixture();
     const name = uniqueRepo('pg-restart');
     const image = await cluster.client().pushImage(name, 'v1', { layers: [randomBlob(2 * MiB)] });
     const upload = randomBlob(7 * MiB);

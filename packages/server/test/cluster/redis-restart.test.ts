@@ -1,5 +1,4 @@
-import { startRedisServer, type RedisServer } from '@berth/testing/redis';
-import { freePort } from '../support/berth-process';
+import { startRedisServer } from '@berth/testing/redis';
 import { OCI_MANIFEST, randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
 import {
   ANSWER_LIMIT_MS,
@@ -12,7 +11,7 @@ import {
   unexpected,
   waitForReadiness,
 } from '../support/outage-checks';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useOutageCluster } from '../support/outage-cluster';
 import { auditStorage } from '../support/storage-audit';
 import { StreamingRequest } from '../support/streaming-request';
 import { reportTiming } from '../support/timings';
@@ -21,22 +20,14 @@ import { patchChunk, pullBlob, pushChunked, startUpload } from '../support/uploa
 const MiB = 1024 * 1024;
 
 describe('Redis restarting under a cluster', () => {
-  let redis: RedisServer;
-  let cluster: ProcessCluster;
-  let on: OciClient[];
-
-  beforeAll(async () => {
-    redis = await startRedisServer({ port: await freePort() });
-    cluster = await startProcessCluster({ processes: 2, backends: { redisUrl: redis.url } });
-    on = cluster.processes.map((_, index) => cluster.clientOf(index));
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    await redis?.stop();
-  }, 60_000);
+  const fixture = useOutageCluster({
+    startBackend: (port) => startRedisServer({ port }),
+    choice: (redis) => ({ redisUrl: redis.url }),
+    stopBackend: (redis) => redis.stop(),
+  });
 
   it('answers 503 or BLOB_UPLOAD_UNKNOWN without hanging, recovers by itself and loses nothing acknowledged', async () => {
+    const { backend: redis, cluster, on } = fixture();
     const name = uniqueRepo('redis-restart');
     const image = await cluster.client().pushImage(name, 'v1', { layers: [randomBlob(2 * MiB)] });
     const upload = randomBlob(7 * MiB);

@@ -1,5 +1,4 @@
-import { startRestartableS3rver, type RestartableS3rver } from '@berth/testing/restartable-s3rver';
-import { freePort } from '../support/berth-process';
+import { startRestartableS3rver } from '@berth/testing/restartable-s3rver';
 import {
   OCI_MANIFEST,
   randomBlob,
@@ -18,7 +17,7 @@ import {
   unexpected,
   waitForReadiness,
 } from '../support/outage-checks';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useOutageCluster } from '../support/outage-cluster';
 import { auditStorage, leftovers } from '../support/storage-audit';
 import { StreamingRequest } from '../support/streaming-request';
 import { reportTiming } from '../support/timings';
@@ -27,27 +26,16 @@ import { patchChunk, pullBlob, resumeOffset, startUpload } from '../support/uplo
 const MiB = 1024 * 1024;
 
 describe('the S3 endpoint going away in the middle of a push', () => {
-  let s3: RestartableS3rver;
-  let cluster: ProcessCluster;
-  let on: OciClient[];
-
-  beforeAll(async () => {
-    s3 = await startRestartableS3rver({ port: await freePort() });
-    // Pulls stream through the processes, so that reading blobs needs S3 as much as writing them.
-    cluster = await startProcessCluster({
-      processes: 2,
-      backends: { s3 },
-      env: { BERTH_BLOBS_REDIRECT: 'false' },
-    });
-    on = cluster.processes.map((_, index) => cluster.clientOf(index));
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    await s3?.stop();
-  }, 60_000);
+  // Pulls stream through the processes, so that reading blobs needs S3 as much as writing them.
+  const fixture = useOutageCluster({
+    startBackend: (port) => startRestartableS3rver({ port }),
+    choice: (s3) => ({ s3 }),
+    stopBackend: (s3) => s3.stop(),
+    env: { BERTH_BLOBS_REDIRECT: 'false' },
+  });
 
   it('answers 503 without hanging, recovers by itself and loses nothing acknowledged', async () => {
+    const { backend: s3, cluster, on } = fixture();
     const name = uniqueRepo('s3-outage');
     const image: TestImage = await cluster.client().pushImage(name, 'v1', { layers: [randomBlob(6 * MiB)] });
     const upload = randomBlob(12 * MiB);
