@@ -119,13 +119,14 @@ export class UploadService {
     id: string,
     work: (loaded: LoadedSession) => Promise<T>,
   ): Promise<T> {
-    const loaded = await this.deps.sessions.load(repository, id);
-    // A second request on the same upload while one is streaming is answered like a chunk out
-    // of order: the client learns where the upload stands and can resume from there.
-    return this.deps.sessions.withLock(
+    const { sessions } = this.deps;
+    // The session is read once, under the lock. A second request on the same upload while one is
+    // streaming is answered like a chunk out of order: the client learns where the upload stands
+    // and can resume from there.
+    return sessions.withLock(
       id,
-      () => new UploadOutOfOrderError(loaded.session.write.size),
-      async () => work(await this.deps.sessions.load(repository, id)),
+      async () => new UploadOutOfOrderError((await sessions.load(repository, id)).session.write.size),
+      async () => work(await sessions.load(repository, id)),
     );
   }
 

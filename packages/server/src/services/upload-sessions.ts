@@ -20,6 +20,11 @@ export interface LoadedSession {
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const WRITE_FOLDER = 'blobs/';
+/** Refuses ids that no session can have before they reach the coordinator's keys. */
+function assertUploadIdFormat(id: string): void {
+  if (!UPLOAD_ID.test(id)) throw new UploadNotFoundError(`upload ${JSON.stringify(id)} is unknown`);
+}
+
 const keyOf = (id: string) => `upload:${id}`;
 
 /** The blob-store key that an upload writes its bytes to. */
@@ -47,7 +52,7 @@ export class UploadSessions {
 
   /** Loads a session of the repository; a session of another repository is as good as unknown. */
   async load(repository: string, id: string): Promise<LoadedSession> {
-    if (!UPLOAD_ID.test(id)) throw new UploadNotFoundError(`upload ${JSON.stringify(id)} is unknown`);
+    assertUploadIdFormat(id);
     const stored = await this.coordinator.get(keyOf(id));
     if (!stored) throw new UploadNotFoundError(`upload ${id} is unknown or has expired`);
     const session = JSON.parse(stored.value) as UploadSession;
@@ -78,13 +83,23 @@ export class UploadSessions {
     await this.coordinator.delete(keyOf(id));
   }
 
-  /** Serialises requests on one upload across processes; renewed while a long body streams. */
-  async withLock<T>(id: string, onBusy: () => Error, work: () => Promise<T>): Promise<T> {
+  /**
+   * Serialises requests on one upload across processes; renewed while a long body streams.
+   * `onBusy` builds the error for a request that finds the upload taken (the rare path).
+   */
+  async withLock<T>(id: string, onBusy: () => Promise<Error>, work: () => Promise<T>): Promise<T> {
+    assertUploadIdFormat(id);
     // Short, so a request on a process that died frees the upload within seconds (clients retry
     // meanwhile on 416); renewed every third of it while the holder is alive.
     const lockTtlMs = 6_000;
-    return withRenewedLock(this.coordinator, `upload-lock:${id}`, lockTtlMs, work, () => {
-      throw onBusy();
-    });
+    return withRenewedLock(
+      this.coordinator,
+      `upload-lock:${id}`,
+      lockTtlMs,
+      work,
+      async (): Promise<never> => {
+        throw await onBusy();
+      },
+    );
   }
 }
