@@ -1,3 +1,5 @@
+import type { TokenBucketLimit, TokenBucketResult } from './rate-limit';
+
 /** A value kept by the coordinator, with the version that a compare-and-set must name. */
 export interface VersionedValue {
   value: string;
@@ -39,6 +41,13 @@ export interface Coordinator {
   extendLock(lock: LockHandle, ttlMs: number): Promise<boolean>;
   /** Releases a held lock; false when it was no longer held by this handle. */
   releaseLock(lock: LockHandle): Promise<boolean>;
+
+  /**
+   * Takes `cost` tokens from the named bucket if it holds that many, atomically for every
+   * process sharing the backend. A bucket never seen is full. `cost` 0 only reads the bucket.
+   * Buckets left alone long enough to refill are forgotten.
+   */
+  takeTokens(bucket: string, limit: TokenBucketLimit, cost: number): Promise<TokenBucketResult>;
 
   /** Throws when the backend cannot be reached. */
   checkHealth(): Promise<void>;

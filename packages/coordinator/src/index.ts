@@ -2,3 +2,4 @@ export * from './coordinator';
 export * from './create-coordinator';
 export * from './memory/memory-coordinator';
 export * from './redis/redis-coordinator';
+export * from './rate-limit';

@@ -13,7 +13,7 @@ describe('createMetadataStore', () => {
     try {
       const store = await createMetadataStore({ driver: 'postgres', url: database.url, poolSize: 2 });
       expect(store.kind).toBe('postgres');
-      expect(await store.migrate()).toEqual(['20261122000000_initial']);
+      expect(await store.migrate()).toEqual(['20261122000000_initial', '20261123000000_access']);
       await store.checkHealth();
       await store.close();
       await expect(store.checkHealth()).rejects.toThrow();
@@ -28,7 +28,7 @@ describe('createMetadataStore', () => {
     try {
       const first = await createMetadataStore({ driver: 'pglite', dataDir });
       expect(first.kind).toBe('pglite');
-      expect(await first.migrate()).toEqual(['20261122000000_initial']);
+      expect(await first.migrate()).toEqual(['20261122000000_initial', '20261123000000_access']);
       await first.addBlob('library/alpine', blob);
       await first.close();
       await expect(first.checkHealth()).rejects.toThrow();

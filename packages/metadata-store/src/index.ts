@@ -1,3 +1,5 @@
+export * from './access/access-model';
+export * from './access/access-store';
 export * from './model';
 export * from './metadata-store';
 export * from './create-metadata-store';

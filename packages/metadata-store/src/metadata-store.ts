@@ -1,3 +1,4 @@
+import type { AccessStore } from './access/access-store';
 import type {
   BlobRecord,
   ManifestRecord,
@@ -13,6 +14,8 @@ import type {
  */
 export interface MetadataStore {
   readonly kind: string;
+  /** Users, namespaces, members and robots, in the same database. */
+  readonly access: AccessStore;
 
   /** Applies pending migrations; returns the names of those applied. */
   migrate(): Promise<string[]>;

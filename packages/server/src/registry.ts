@@ -3,7 +3,9 @@ import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
 import { createMetadataStore, type MetadataStoreConfig } from '@berth/metadata-store';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import type { AccessServices } from './auth/access-services';
 import type { Config } from './config/schema';
+import { createAccessServices } from './auth/access-services';
 import { createApp } from './http/app';
 import { InFlightHandlers } from './http/in-flight';
 import { RegistryMetrics } from './http/metrics';
@@ -44,6 +46,7 @@ const HANDLER_SETTLE_MS = 3_000;
 export interface Registry {
   app: Express;
   backends: Backends;
+  access: AccessServices;
   /** Discards abandoned uploads; sweeps on its own every `uploads.janitorIntervalSeconds` unless 0. */
   janitor: UploadJanitor;
   /** Marks the registry as draining: readiness fails so load balancers stop sending traffic. */
@@ -86,10 +89,18 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
     { name: 'coordinator', check: () => backends.coordinator.checkHealth() },
   ];
   const inFlight = new InFlightHandlers();
-  const app = createApp({ services, metrics, logger, probes, isDraining: () => draining, inFlight });
+  const access = createAccessServices(
+    config,
+    { access: backends.metadata.access, coordinator: backends.coordinator },
+    logger,
+  );
+  if (!config.auth.enabled)
+    logger.warn('auth is off: anyone who can reach this registry may pull, push and delete');
+  const app = createApp({ services, access, metrics, logger, probes, isDraining: () => draining, inFlight });
   return {
     app,
     backends,
+    access,
     janitor,
     drain: () => {
       draining = true;
@@ -111,5 +122,14 @@ export async function openRegistry(config: Config, logger: Logger): Promise<Regi
   const backends = await openBackends(config);
   const applied = await backends.metadata.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
-  return createRegistry(config, backends, logger);
+  const registry = createRegistry(config, backends, logger);
+  const { initialAdmin } = config.auth;
+  if (registry.access.auth && initialAdmin) {
+    const created = await registry.access.auth.administration.bootstrapAdmin(
+      initialAdmin.username,
+      initialAdmin.password,
+    );
+    if (created) logger.info({ user: initialAdmin.username }, 'created the initial global admin');
+  }
+  return registry;
 }

@@ -14,6 +14,12 @@ const SHORT_TTL_MS = 300;
 const PAST_SHORT_TTL_MS = 600;
 const CONCURRENCY = 50;
 
+// Refills too slowly to gain a token while a test runs, so token counts are exact.
+const SLOW_REFILL = 0.001;
+// A token every 200 ms: waits stay short, and a stalled caller rarely gains a whole token.
+const FAST_REFILL = 5;
+const TOKEN_MS = 1000 / FAST_REFILL;
+
 const UNICODE = 'ünïcödé ✓ 漢字 👩‍👩‍👧 \u0000 "quoted" \\ {json}';
 // 1.1 MB of UTF-8 (more than 1 MiB), mixing one-, two-, three- and four-byte characters.
 const LARGE = 'aé漢😀'.repeat(110_000);
@@ -21,6 +27,8 @@ const LARGE = 'aé漢😀'.repeat(110_000);
 /**
  * The behaviour every Coordinator adapter must show. Each test gets a fresh adapter from
  * `makeCoordinator` and removes what it stored, so `cleanup` can fail a test that leaks state.
+ * Token buckets cannot be removed, only left to refill, which may take long; so `cleanup`
+ * discards them itself, failing only if one would never be forgotten.
  */
 export function describeCoordinatorContract(
   name: string,
@@ -306,6 +314,108 @@ export function describeCoordinatorContract(
         await Promise.all(range.map((i) => coordinator.set('k', `writer ${i}`, TTL_MS)));
         expect((await coordinator.get('k'))?.version).toBe(CONCURRENCY);
         await coordinator.delete('k');
+      });
+    });
+
+    describe('token buckets', () => {
+      const slow = (capacity: number) => ({ capacity, refillPerSecond: SLOW_REFILL });
+
+      it('starts full', async () => {
+        expect(await coordinator.takeTokens('b', slow(5), 0)).toEqual({
+          allowed: true,
+          remaining: 5,
+          retryAfterMs: 0,
+        });
+        expect(await coordinator.takeTokens('b', slow(5), 5)).toEqual({
+          allowed: true,
+          remaining: 0,
+          retryAfterMs: 0,
+        });
+      });
+
+      it('counts down by the cost taken', async () => {
+        const remaining = [];
+        for (const cost of [1, 2, 1, 0]) {
+          remaining.push((await coordinator.takeTokens('b', slow(5), cost)).remaining);
+        }
+        expect(remaining).toEqual([4, 2, 1, 1]);
+      });
+
+      it('refuses more than it holds, taking nothing and saying when to retry', async () => {
+        const limit = { capacity: 5, refillPerSecond: 1 };
+        const started = performance.now();
+        await coordinator.takeTokens('b', limit, 3);
+        const refused = await coordinator.takeTokens('b', limit, 3);
+        const elapsedMs = performance.now() - started;
+        expect(refused).toEqual({ allowed: false, remaining: 2, retryAfterMs: expect.any(Number) });
+        // One token short at one token a second, less what refilled between the two calls.
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+        expect(refused.retryAfterMs).toBeGreaterThanOrEqual(1000 - elapsedMs - 1);
+        expect(await coordinator.takeTokens('b', limit, 2)).toMatchObject({ allowed: true, remaining: 0 });
+      });
+
+      it('refills at its rate up to its capacity, and no further', async () => {
+        const limit = { capacity: 2, refillPerSecond: FAST_REFILL };
+        await coordinator.takeTokens('b', limit, 2);
+        expect(await coordinator.takeTokens('b', limit, 1)).toMatchObject({ allowed: false });
+        await sleep(TOKEN_MS * 1.5);
+        expect(await coordinator.takeTokens('b', limit, 1)).toMatchObject({ allowed: true });
+        await sleep(TOKEN_MS * 3);
+        expect(await coordinator.takeTokens('b', limit, 0)).toMatchObject({ remaining: 2 });
+      });
+
+      it('reads without taking when the cost is 0, even when empty', async () => {
+        await coordinator.takeTokens('b', slow(3), 3);
+        for (let i = 0; i < 3; i++) {
+          expect(await coordinator.takeTokens('b', slow(3), 0)).toEqual({
+            allowed: true,
+            remaining: 0,
+            retryAfterMs: 0,
+          });
+        }
+        expect(await coordinator.takeTokens('b', slow(3), 1)).toMatchObject({ allowed: false });
+      });
+
+      it('keeps buckets apart from each other and from records of the same name', async () => {
+        await coordinator.create('shared', 'record', TTL_MS);
+        await coordinator.takeTokens('shared', slow(2), 2);
+        expect(await coordinator.takeTokens('other', slow(2), 0)).toMatchObject({ remaining: 2 });
+        expect(await coordinator.get('shared')).toEqual({ value: 'record', version: 1 });
+        expect(await coordinator.delete('shared')).toBe(true);
+        expect(await coordinator.takeTokens('shared', slow(2), 0)).toMatchObject({ remaining: 0 });
+      });
+
+      it(`lets exactly the capacity through to ${CONCURRENCY} concurrent takers`, async () => {
+        const results = await Promise.all(
+          Array.from({ length: CONCURRENCY }, () => coordinator.takeTokens('b', slow(20), 1)),
+        );
+        const allowed = results.filter((result) => result.allowed);
+        // Each taker saw a different count, so no two of them took the same token.
+        expect(allowed.map((result) => result.remaining).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i),
+        );
+        expect(results.filter((result) => !result.allowed && result.remaining === 0)).toHaveLength(
+          CONCURRENCY - 20,
+        );
+      });
+
+      it.each([
+        [{ capacity: 0, refillPerSecond: 1 }, 0],
+        [{ capacity: -1, refillPerSecond: 1 }, 0],
+        [{ capacity: Number.NaN, refillPerSecond: 1 }, 0],
+        [{ capacity: Number.POSITIVE_INFINITY, refillPerSecond: 1 }, 1],
+        [{ capacity: 1, refillPerSecond: 0 }, 1],
+        [{ capacity: 1, refillPerSecond: -1 }, 1],
+        [{ capacity: 1, refillPerSecond: Number.NaN }, 1],
+        [{ capacity: 1, refillPerSecond: Number.POSITIVE_INFINITY }, 1],
+        [{ capacity: 1, refillPerSecond: 1e-300 }, 1],
+        [{ capacity: 1, refillPerSecond: 1 }, -1],
+        [{ capacity: 1, refillPerSecond: 1 }, 2],
+        [{ capacity: 1, refillPerSecond: 1 }, Number.NaN],
+        [{ capacity: 1, refillPerSecond: 1 }, Number.POSITIVE_INFINITY],
+      ])('rejects the limit %p with cost %p without taking anything', async (limit, cost) => {
+        await expect(coordinator.takeTokens('b', limit, cost)).rejects.toThrow(RangeError);
+        expect(await coordinator.takeTokens('b', slow(1), 0)).toMatchObject({ remaining: 1 });
       });
     });
 

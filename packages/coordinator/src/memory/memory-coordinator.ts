@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
+import type { TokenBucketLimit, TokenBucketResult } from '../rate-limit';
+import { assertValidTake } from '../token-bucket';
 import { assertValidTtl } from '../ttl';
 
 /** Settings of the in-process coordinator. */
@@ -19,6 +21,13 @@ interface RecordEntry extends Expiring {
 
 interface LockEntry extends Expiring {
   token: string;
+}
+
+// Expires when the bucket has refilled, since from then on it is the same as a bucket never seen.
+interface BucketEntry extends Expiring {
+  tokens: number;
+  /** When `tokens` was counted. */
+  countedAt: number;
 }
 
 // Monotonic, so expiry is immune to wall-clock adjustments.
@@ -44,12 +53,14 @@ export class MemoryCoordinator implements Coordinator {
   readonly kind = 'memory';
   private readonly records = new Map<string, RecordEntry>();
   private readonly locks = new Map<string, LockEntry>();
+  private readonly buckets = new Map<string, BucketEntry>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor({ sweepIntervalMs = 10_000 }: MemoryCoordinatorOptions = {}) {
     this.sweeper = setInterval(() => {
       sweep(this.records);
       sweep(this.locks);
+      sweep(this.buckets);
     }, sweepIntervalMs);
     // Housekeeping alone must never keep the process alive.
     this.sweeper.unref();
@@ -111,12 +122,35 @@ export class MemoryCoordinator implements Coordinator {
     return this.heldBy(lock) !== undefined && this.locks.delete(lock.name);
   }
 
+  async takeTokens(bucket: string, limit: TokenBucketLimit, cost: number): Promise<TokenBucketResult> {
+    assertValidTake(limit, cost);
+    const { capacity, refillPerSecond } = limit;
+    const at = now();
+    const entry = live(this.buckets, bucket);
+    const tokens =
+      entry === undefined
+        ? capacity
+        : Math.min(capacity, entry.tokens + ((at - entry.countedAt) * refillPerSecond) / 1000);
+    if (tokens < cost) {
+      const retryAfterMs = Math.max(1, Math.ceil(((cost - tokens) * 1000) / refillPerSecond));
+      return { allowed: false, remaining: Math.floor(tokens), retryAfterMs };
+    }
+    const left = tokens - cost;
+    // Reads and refusals change nothing: the stored count, refilled to now, is still right.
+    if (cost > 0) {
+      const expiresAt = at + ((capacity - left) * 1000) / refillPerSecond;
+      this.buckets.set(bucket, { tokens: left, countedAt: at, expiresAt });
+    }
+    return { allowed: true, remaining: Math.floor(left), retryAfterMs: 0 };
+  }
+
   async checkHealth(): Promise<void> {}
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.records.clear();
     this.locks.clear();
+    this.buckets.clear();
   }
 
   private heldBy(lock: LockHandle): LockEntry | undefined {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
+import type { TokenBucketLimit, TokenBucketResult } from '../rate-limit';
+import { assertValidTake } from '../token-bucket';
 import { assertValidTtl } from '../ttl';
 import { connectRedis } from './redis-connection';
 import type { ScriptedRedis } from './redis-scripts';
@@ -9,8 +11,9 @@ import type { ScriptedRedis } from './redis-scripts';
  *
  *   <keyPrefix>record:<key>   hash { v: version, value: the value }
  *   <keyPrefix>lock:<name>    string: the holder's random token
+ *   <keyPrefix>bucket:<name>  hash { tokens, at: when they were counted }, expiring once refilled
  *
- * Records and locks live in separate namespaces, so a lock may share its name with a record.
+ * Records, locks and buckets live in separate namespaces, so they may share names.
  */
 
 const HEALTH_CHECK_TIMEOUT_MS = 1_000;
@@ -85,6 +88,17 @@ export class RedisCoordinator implements Coordinator {
     return (await this.redis.releaseLock(this.lockKey(lock.name), lock.token)) === 1;
   }
 
+  async takeTokens(bucket: string, limit: TokenBucketLimit, cost: number): Promise<TokenBucketResult> {
+    assertValidTake(limit, cost);
+    const [allowed, remaining, retryAfterMs] = await this.redis.takeTokens(
+      this.bucketKey(bucket),
+      limit.capacity,
+      limit.refillPerSecond,
+      cost,
+    );
+    return { allowed: allowed === 1, remaining, retryAfterMs };
+  }
+
   async checkHealth(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -116,5 +130,9 @@ export class RedisCoordinator implements Coordinator {
 
   private lockKey(name: string): string {
     return `${this.keyPrefix}lock:${name}`;
+  }
+
+  private bucketKey(name: string): string {
+    return `${this.keyPrefix}bucket:${name}`;
   }
 }

@@ -1,13 +1,14 @@
 import { migrate } from '../db/migrate';
 import type { SqlDatabase } from '../db/sql-database';
 import { SqlMetadataStore } from '../store/sql-metadata-store';
-import { describeMetadataStoreContract } from './metadata-store.contract';
+import { describeAccessStoreContract } from './access-store.contract';
+import { describeMetadataStoreContract, type ContractStore } from './metadata-store.contract';
 import type { TestSqlDatabase } from './test-databases.contract';
 
 /**
- * Runs the MetadataStore contract over SqlMetadataStore on one database per test file, migrated
- * once and emptied after each test: far cheaper than a database per test, and the contract
- * still fails if emptying misses anything.
+ * Runs the MetadataStore and AccessStore contracts over SqlMetadataStore on one database per test
+ * file, migrated once and emptied after each test: far cheaper than a database per test, and the
+ * contracts still fail if emptying misses anything.
  */
 export function describeSqlMetadataStoreContract(name: string, open: () => Promise<TestSqlDatabase>): void {
   let opened: Promise<TestSqlDatabase> | undefined;
@@ -19,14 +20,17 @@ export function describeSqlMetadataStoreContract(name: string, open: () => Promi
     await dispose?.();
   });
 
-  describeMetadataStoreContract(name, async () => {
+  async function makeStore(): Promise<ContractStore> {
     opened ??= open().then(async (database) => {
       await migrate(database.db);
       return database;
     });
     const { db } = await opened;
     return { store: new SqlMetadataStore(db), cleanup: () => emptyTables(db) };
-  });
+  }
+
+  describeMetadataStoreContract(name, makeStore);
+  describeAccessStoreContract(name, makeStore);
 }
 
 async function emptyTables(db: SqlDatabase): Promise<void> {

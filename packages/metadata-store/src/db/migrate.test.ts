@@ -36,7 +36,7 @@ describe('migrate', () => {
 
   it('applies the package migrations once, then has nothing to do', async () => {
     const [db] = databases;
-    expect(await migrate(db!)).toEqual(['20261122000000_initial']);
+    expect(await migrate(db!)).toEqual(['20261122000000_initial', '20261123000000_access']);
     expect(await migrate(db!)).toEqual([]);
   });
 

@@ -1,4 +1,7 @@
+import type { AccessStore } from '../access/access-store';
+import { SqlAccessStore } from '../access/sql-access-store';
 import { migrate } from '../db/migrate';
+import { pageParams } from '../db/page-params';
 import { retryTransient } from '../db/retry-transient';
 import { selectOrInsert } from '../db/select-or-insert';
 import type { SqlClient, SqlDatabase } from '../db/sql-database';
@@ -28,10 +31,12 @@ import {
 /** The MetadataStore in SQL, over any PostgreSQL-compatible SqlDatabase. It owns the database. */
 export class SqlMetadataStore implements MetadataStore {
   readonly kind: string;
+  readonly access: AccessStore;
   readonly #db: SqlDatabase;
 
   constructor(db: SqlDatabase) {
     this.kind = db.kind;
+    this.access = new SqlAccessStore(db);
     this.#db = db;
   }
 
@@ -215,9 +220,4 @@ async function insertLink(tx: SqlClient, repository: string, digest: string): Pr
     'INSERT INTO repository_blobs (repository_id, blob_digest) VALUES ($1, $2) ON CONFLICT DO NOTHING',
     [await ensureRepositoryId(tx, repository), digest],
   );
-}
-
-/** `last` and `limit` as query parameters: every name sorts after '', and LIMIT NULL means no limit. */
-function pageParams(page: PageRequest): [string, number | null] {
-  return [page.last ?? '', page.limit ?? null];
 }

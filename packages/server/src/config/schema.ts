@@ -12,6 +12,21 @@ const seconds = z.coerce.number().nonnegative();
 const positiveInt = z.coerce.number().int().positive();
 const MiB = 1024 * 1024;
 
+/** A PEM key given inline or as a file path; `kid` defaults to the key's JWK thumbprint. */
+const keySource = z
+  .object({
+    pem: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+    kid: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((key) => (key.pem === undefined) !== (key.file === undefined), 'give exactly one of pem or file');
+
+/** A sustained rate with a burst: the token bucket every request class is limited by. */
+const rate = z.object({ perSecond: z.coerce.number().positive(), burst: positiveInt }).strict();
+
+const REQUEST_CLASSES = ['manifestReads', 'blobReads', 'writes'] as const;
+
 /** The whole configuration: YAML file and BERTH_* environment variables both map onto this tree. */
 export const configSchema = z
   .object({
@@ -86,6 +101,83 @@ export const configSchema = z
       .prefault({}),
     manifests: z.object({ maxBytes: positiveInt.default(4 * MiB) }).prefault({}),
     shutdown: z.object({ graceSeconds: seconds.default(25) }).prefault({}),
+    auth: z
+      .object({
+        /** Off, anyone may pull and push: only for a registry nobody else can reach. */
+        enabled: booleanSetting.default(false),
+        /** The token endpoint clients are sent to; defaults to /auth/token on this registry. */
+        realm: z.url().optional(),
+        /** Names this registry in tokens (`aud`) and challenges. */
+        service: z.string().min(1).default('berth'),
+        /** `iss` of the tokens this registry issues. */
+        issuer: z.string().min(1).default('berth'),
+        tokenTtlSeconds: positiveInt.max(86_400).default(300),
+        refreshTokenTtlSeconds: positiveInt.default(7 * 86_400),
+        /** Signs issued tokens. Without one, a key is generated per start (single process only). */
+        signingKey: keySource.optional(),
+        /** Further keys that tokens may be signed with: previous signing keys while they expire. */
+        verificationKeys: z.array(keySource).default([]),
+        /** Identity services whose tokens are trusted as they are. */
+        externalIssuers: z
+          .array(
+            z
+              .object({
+                issuer: z.string().min(1),
+                audience: z.string().min(1),
+                jwksUrl: z.url().optional(),
+                keys: z.array(keySource).optional(),
+              })
+              .strict()
+              .refine(
+                (external) => (external.jwksUrl === undefined) !== (external.keys === undefined),
+                'give exactly one of jwksUrl or keys',
+              ),
+          )
+          .default([]),
+        /**
+         * Repository name prefixes that are namespaces of their own (e.g. `team/app` so that
+         * `team/app/api` belongs to it); otherwise a namespace is the first path component.
+         */
+        namespacePrefixes: z.array(z.string().min(1)).default([]),
+        /** Creates this global admin at start when no user exists yet. */
+        initialAdmin: z
+          .object({ username: z.string().min(1), password: z.string().min(12) })
+          .strict()
+          .optional(),
+        /** Failed logins allowed per client address before they are refused for a while. */
+        failedLogins: rate.default({ perSecond: 0.2, burst: 10 }),
+      })
+      .prefault({}),
+    rateLimits: z
+      .object({
+        enabled: booleanSetting.default(false),
+        /** Per identity (client address when anonymous) and request class. */
+        defaults: z
+          .object({
+            manifestReads: rate.default({ perSecond: 100, burst: 300 }),
+            blobReads: rate.default({ perSecond: 100, burst: 300 }),
+            writes: rate.default({ perSecond: 50, burst: 200 }),
+          })
+          .prefault({}),
+        /** Limits for one namespace's traffic, or one robot's (`<namespace>+<robot>`), replacing the defaults. */
+        overrides: z
+          .array(
+            z
+              .object({
+                namespace: z.string().min(1).optional(),
+                account: z.string().min(1).optional(),
+                class: z.enum(REQUEST_CLASSES),
+                limit: rate,
+              })
+              .strict()
+              .refine(
+                (override) => (override.namespace === undefined) !== (override.account === undefined),
+                'give exactly one of namespace or account',
+              ),
+          )
+          .default([]),
+      })
+      .prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -112,6 +204,12 @@ export const configSchema = z
       'redis',
       'url',
     ], 'required when coordinator.driver is redis');
+    require(!config.auth.enabled ||
+      config.auth.signingKey !== undefined ||
+      config.coordinator.driver === 'memory', [
+      'auth',
+      'signingKey',
+    ], 'required when auth is enabled with shared coordination (every process must sign with the same key)');
   });
 
 /** Validated configuration. */
@@ -122,4 +220,9 @@ export const SECRET_SETTINGS = [
   ['blobs', 's3', 'secretAccessKey'],
   ['metadata', 'postgres', 'url'],
   ['coordinator', 'redis', 'url'],
+  ['auth', 'signingKey', 'pem'],
+  ['auth', 'initialAdmin', 'password'],
 ] as const;
+
+/** A class of requests that shares one rate limit. */
+export type RequestClass = (typeof REQUEST_CLASSES)[number];

@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   PAGINATION_NUMBER_INVALID: { status: 400, description: 'invalid number of results requested' },
   METHOD_UNKNOWN: { status: 405, description: 'method not allowed for this endpoint' },
   NOT_FOUND: { status: 404, description: 'no such endpoint' },
+  ACCOUNT_UNKNOWN: { status: 404, description: 'no such user, namespace, member or robot' },
+  ACCOUNT_EXISTS: { status: 409, description: 'a user, namespace or robot of that name already exists' },
+  REQUEST_INVALID: { status: 400, description: 'the request body or parameters are invalid' },
   UNAVAILABLE: { status: 503, description: 'a backend the registry needs is unavailable; retry later' },
   INTERNAL_ERROR: { status: 500, description: 'internal error' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { AccessServices } from '../auth/access-services';
 import type { RegistryServices } from '../services/registry-services';
+import { createAccessGuard, identityOf } from './access/access-guard';
 import { createErrorHandler } from './error-handler';
 import { createHealthRoutes, type HealthProbe } from './health-routes';
 import type { InFlightHandlers } from './in-flight';
@@ -11,11 +13,14 @@ import { createBaseRoutes } from './routes/base-routes';
 import { createBlobRoutes } from './routes/blob-routes';
 import { createListingRoutes } from './routes/listing-routes';
 import { createManifestRoutes } from './routes/manifest-routes';
+import { ADMIN_PREFIX, createAdminRoutes } from './routes/admin-routes';
+import { createTokenRoutes } from './routes/token-routes';
 import { createUploadRoutes } from './routes/upload-routes';
 
 /** What the HTTP layer is built from. */
 export interface AppDependencies {
   services: RegistryServices;
+  access: AccessServices;
   metrics: RegistryMetrics;
   logger: Logger;
   probes: HealthProbe[];
@@ -26,6 +31,7 @@ export interface AppDependencies {
 /** Builds the Express application: the OCI API under /v2, health and metrics. */
 export function createApp({
   services,
+  access,
   metrics,
   logger,
   probes,
@@ -58,14 +64,36 @@ export function createApp({
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     next();
   });
+  const { auth, rateLimiter, namespaces } = access;
+  if (auth) {
+    app.use(createTokenRoutes(auth));
+    app.use(ADMIN_PREFIX, createAdminRoutes(auth));
+  }
   const routes = [
     ...createBaseRoutes(),
-    ...createListingRoutes({ listing: services.listing }),
-    ...createUploadRoutes({ uploads: services.uploads, blobs: services.blobs }),
+    ...createListingRoutes({
+      listing: services.listing,
+      ...(auth ? { catalogFilter: (res) => auth.policy.catalogFilter(identityOf(res)) } : {}),
+    }),
+    ...createUploadRoutes({
+      uploads: services.uploads,
+      blobs: services.blobs,
+      // With auth on, a blob is mounted only from a named repository the caller may pull.
+      mayMountFrom: async (res, from) =>
+        !auth || (from !== undefined && (await auth.policy.allows(identityOf(res), from, ['pull']))),
+    }),
     ...createBlobRoutes({ blobs: services.blobs, bytesSent: metrics.bytesSent }),
     ...createManifestRoutes({ manifests: services.manifests }),
   ];
-  app.use(createRouteDispatcher(routes, inFlight));
+  const guard =
+    auth || rateLimiter
+      ? createAccessGuard({
+          namespaces,
+          ...(auth ? { access: auth } : {}),
+          ...(rateLimiter ? { rateLimiter } : {}),
+        })
+      : undefined;
+  app.use(createRouteDispatcher(routes, inFlight, guard));
   app.use(createErrorHandler(logger));
   return app;
 }

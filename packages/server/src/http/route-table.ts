@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { MethodNotAllowedError, UnknownEndpointError } from '../errors/http-errors';
 import { assertRepositoryName } from '../oci/names';
+import type { RouteGuard } from './access/access-guard';
 import type { InFlightHandlers } from './in-flight';
 
 /** Path parameters of an API route; `name` is validated before any handler runs. */
@@ -49,7 +50,7 @@ export const ROUTE_TEMPLATE_LOCAL = 'routeTemplate';
  * Dispatches /v2 requests over a table of routes. Repository names contain slashes, which
  * Express's path syntax cannot express, so the table matches whole paths itself.
  */
-export function createRouteDispatcher(routes: Route[], inFlight: InFlightHandlers) {
+export function createRouteDispatcher(routes: Route[], inFlight: InFlightHandlers, guard?: RouteGuard) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const route = routes.find((candidate) => candidate.pattern.test(req.path));
     if (!route) return next(new UnknownEndpointError(`no endpoint at ${req.path}`));
@@ -63,6 +64,7 @@ export function createRouteDispatcher(routes: Route[], inFlight: InFlightHandler
     const params = { name: '', reference: '', digest: '', uploadId: '', ...groups };
     try {
       if (groups.name !== undefined) assertRepositoryName(params.name);
+      await guard?.(req, res, route, params);
       await inFlight.track(() => handler(req, res, params));
     } catch (error) {
       next(error);

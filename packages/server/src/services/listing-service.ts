@@ -8,6 +8,12 @@ export interface NamePage {
   hasMore: boolean;
 }
 
+/** Says whether a repository may be listed to the caller. */
+export type RepositoryFilter = (repository: string) => Promise<boolean>;
+
+// Repositories read per round when the catalog is filtered for a caller.
+const FILTERED_BATCH = 500;
+
 /** Content discovery: tags of a repository, repositories of the registry, referrers of a manifest. */
 export class ListingService {
   constructor(private readonly deps: { metadata: MetadataStore }) {}
@@ -18,8 +24,23 @@ export class ListingService {
     return toPage(tags, limit);
   }
 
-  async repositoriesPage(limit?: number, last?: string): Promise<NamePage> {
-    return toPage(await this.deps.metadata.repositoriesPage(pageRequest(limit, last)), limit);
+  /** A page of repositories; with `visible`, only those it accepts, still filling whole pages. */
+  async repositoriesPage(limit?: number, last?: string, visible?: RepositoryFilter): Promise<NamePage> {
+    if (!visible) return toPage(await this.deps.metadata.repositoriesPage(pageRequest(limit, last)), limit);
+    const wanted = limit === undefined ? Infinity : limit + 1;
+    const names: string[] = [];
+    let after = last;
+    for (;;) {
+      const batch = await this.deps.metadata.repositoriesPage({
+        limit: FILTERED_BATCH,
+        ...(after !== undefined ? { last: after } : {}),
+      });
+      for (const name of batch) {
+        if (names.length < wanted && (await visible(name))) names.push(name);
+      }
+      after = batch[batch.length - 1];
+      if (names.length >= wanted || batch.length < FILTERED_BATCH) return toPage(names, limit);
+    }
   }
 
   async referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Referrer[]> {

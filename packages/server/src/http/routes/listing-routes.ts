@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { MediaTypes } from '../../oci/media-types';
-import type { ListingService, NamePage } from '../../services/listing-service';
+import type { ListingService, NamePage, RepositoryFilter } from '../../services/listing-service';
 import { parsePageQuery } from '../request-parsing';
 import { ROUTES, type Route } from '../route-table';
 
@@ -12,7 +12,14 @@ function linkNextPage(res: Response, path: string, page: NamePage, limit: number
 }
 
 /** Content discovery: tag lists, the catalog of repositories, referrers of a manifest. */
-export function createListingRoutes({ listing }: { listing: ListingService }): Route[] {
+export function createListingRoutes({
+  listing,
+  catalogFilter,
+}: {
+  listing: ListingService;
+  /** Which repositories this caller may see in the catalog; all when absent. */
+  catalogFilter?: (res: Response) => Promise<RepositoryFilter>;
+}): Route[] {
   return [
     {
       ...ROUTES.tags,
@@ -30,7 +37,8 @@ export function createListingRoutes({ listing }: { listing: ListingService }): R
       handlers: {
         GET: async (req, res) => {
           const { limit, last } = parsePageQuery(req);
-          const page = await listing.repositoriesPage(limit, last);
+          const visible = catalogFilter ? await catalogFilter(res) : undefined;
+          const page = await listing.repositoriesPage(limit, last, visible);
           linkNextPage(res, '/v2/_catalog', page, limit);
           res.json({ repositories: page.names });
         },

@@ -44,15 +44,21 @@ function withResumeHeaders(name: string, id: string, handler: () => Promise<void
 export function createUploadRoutes({
   uploads,
   blobs,
+  mayMountFrom,
 }: {
   uploads: UploadService;
   blobs: BlobService;
+  /** Whether this caller may mount from `from` (or from anywhere, when undefined). */
+  mayMountFrom: (res: Response, from: string | undefined) => Promise<boolean>;
 }): Route[] {
   const start = async (req: Request, res: Response, { name }: RouteParams) => {
-    const { digest, mount, from } = req.query;
+    const { digest, mount } = req.query;
+    const from = typeof req.query.from === 'string' ? req.query.from : undefined;
+    // A refused mount is not an error: the spec has the client upload the blob instead.
     if (
       typeof mount === 'string' &&
-      (await blobs.mount(name, mount, typeof from === 'string' ? from : undefined))
+      (await mayMountFrom(res, from)) &&
+      (await blobs.mount(name, mount, from))
     ) {
       return describeBlob(res, name, mount);
     }

@@ -1,0 +1,96 @@
+import type { Coordinator } from '@berth/coordinator';
+import type { AccessStore } from '@berth/metadata-store';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { ChallengeSettings } from '../http/access/challenge';
+import { AccessAdministration } from '../services/access-administration';
+import { AccessPolicy } from './access-policy';
+import { Authenticator } from './authenticator';
+import { CallerIdentification } from './caller-identification';
+import { NamespaceResolver } from './namespaces';
+import { bucketOf, RateLimiter } from './rate-limiter';
+import { TokenService } from './token-service';
+import { generateSigningKey, KeyRing, type Jwks } from './tokens/key-ring';
+import { TokenIssuer } from './tokens/token-issuer';
+import { TokenVerifier } from './tokens/token-verifier';
+
+/** Everything that decides who may do what; absent parts are switched off. */
+export interface AccessServices {
+  namespaces: NamespaceResolver;
+  rateLimiter?: RateLimiter;
+  auth?: {
+    identification: CallerIdentification;
+    policy: AccessPolicy;
+    tokens: TokenService;
+    administration: AccessAdministration;
+    challenge: ChallengeSettings;
+    jwks: () => Jwks;
+  };
+}
+
+/** Builds authentication, authorization and rate limiting as configured. */
+export function createAccessServices(
+  config: Config,
+  backends: { access: AccessStore; coordinator: Coordinator },
+  logger: Logger,
+): AccessServices {
+  const { auth, rateLimits } = config;
+  const namespaces = new NamespaceResolver(auth.namespacePrefixes);
+  const rateLimiter = rateLimits.enabled
+    ? new RateLimiter({
+        coordinator: backends.coordinator,
+        defaults: rateLimits.defaults,
+        overrides: rateLimits.overrides,
+      })
+    : undefined;
+  if (!auth.enabled) return { namespaces, ...(rateLimiter ? { rateLimiter } : {}) };
+
+  if (auth.signingKey === undefined) {
+    logger.warn(
+      'auth.signingKey is not set: tokens are signed with a key generated at start and die with this process',
+    );
+  }
+  const keys = new KeyRing({
+    signing: auth.signingKey ?? generateSigningKey(),
+    verification: auth.verificationKeys,
+  });
+  const issuer = new TokenIssuer({
+    keys,
+    issuer: auth.issuer,
+    accessTokenTtlSeconds: auth.tokenTtlSeconds,
+    refreshTokenTtlSeconds: auth.refreshTokenTtlSeconds,
+  });
+  const verifier = new TokenVerifier({
+    keys,
+    issuer: auth.issuer,
+    audience: auth.service,
+    external: auth.externalIssuers,
+  });
+  const authenticator = new Authenticator({
+    access: backends.access,
+    coordinator: backends.coordinator,
+    failedLogins: bucketOf(auth.failedLogins),
+    // The account name is logged to trace guessing; the password never is.
+    onFailedLogin: (event) => logger.warn(event, 'login refused'),
+  });
+  const identification = new CallerIdentification(authenticator, verifier);
+  const policy = new AccessPolicy(backends.access, namespaces);
+  return {
+    namespaces,
+    ...(rateLimiter ? { rateLimiter } : {}),
+    auth: {
+      identification,
+      policy,
+      tokens: new TokenService({ issuer, identification, policy, service: auth.service }),
+      administration: new AccessAdministration(backends.access),
+      challenge: {
+        service: auth.service,
+        ...(auth.realm !== undefined ? { realm: auth.realm } : {}),
+        ...(config.http.publicUrl !== undefined
+          ? { publicUrl: config.http.publicUrl.replace(/\/$/, '') }
+          : {}),
+      },
+      jwks: () => keys.jwks(),
+    },
+  };
+}

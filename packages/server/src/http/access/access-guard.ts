@@ -1,0 +1,111 @@
+import type { Request, Response } from 'express';
+import type { AccessPolicy } from '../../auth/access-policy';
+import type { CallerIdentification } from '../../auth/caller-identification';
+import { accountOf, ANONYMOUS, type Identity } from '../../auth/identity';
+import type { NamespaceResolver } from '../../auth/namespaces';
+import type { RateLimiter } from '../../auth/rate-limiter';
+import { AccessDeniedError, AuthenticationError, TooManyRequestsError } from '../../errors/access-errors';
+import type { Route, RouteParams } from '../route-table';
+import { bearerChallenge, type ChallengeSettings } from './challenge';
+import { credentialsOf } from './credentials';
+import { requestClassOf, requiredAccess, type Requirement } from './required-access';
+
+/** Checks a matched API request before its handler runs; throws to refuse it. */
+export type RouteGuard = (req: Request, res: Response, route: Route, params: RouteParams) => Promise<void>;
+
+/** Authentication and authorization, present only when auth is on. */
+export interface AccessControl {
+  identification: CallerIdentification;
+  policy: AccessPolicy;
+  challenge: ChallengeSettings;
+}
+
+export interface AccessGuardOptions {
+  access?: AccessControl;
+  rateLimiter?: RateLimiter;
+  namespaces: NamespaceResolver;
+}
+
+const IDENTITY_LOCAL = 'identity';
+
+/** The identity the guard established for this request (anonymous when auth is off). */
+export function identityOf(res: Response): Identity {
+  return (res.locals[IDENTITY_LOCAL] as Identity | undefined) ?? ANONYMOUS;
+}
+
+/** Identifies the caller, checks the access the route needs, then spends its rate limit. */
+export function createAccessGuard({ access, rateLimiter, namespaces }: AccessGuardOptions): RouteGuard {
+  return async (req, res, route, params) => {
+    const requirement = requiredAccess(route.template, req.method, params);
+    const source = req.ip ?? req.socket.remoteAddress ?? '';
+    let identity = ANONYMOUS;
+    if (access) {
+      identity = await identify(req, access, requirement, source);
+      res.locals[IDENTITY_LOCAL] = identity;
+      await authorize(req, access, identity, requirement);
+    }
+    if (!rateLimiter) return;
+    const decision = await rateLimiter.take({
+      requestClass: requestClassOf(route.template, req.method),
+      account: accountOf(identity),
+      source,
+      namespace: requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined,
+    });
+    res.setHeader('RateLimit-Limit', decision.limit);
+    res.setHeader('RateLimit-Remaining', decision.remaining);
+    if (!decision.allowed)
+      throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
+  };
+}
+
+async function identify(
+  req: Request,
+  access: AccessControl,
+  requirement: Requirement,
+  source: string,
+): Promise<Identity> {
+  try {
+    return await access.identification.identify(credentialsOf(req), source);
+  } catch (error) {
+    if (error instanceof AuthenticationError) {
+      error.headers = {
+        'WWW-Authenticate': bearerChallenge(req, access.challenge, requirement, 'invalid_token'),
+      };
+    }
+    throw error;
+  }
+}
+
+async function authorize(
+  req: Request,
+  access: AccessControl,
+  identity: Identity,
+  requirement: Requirement,
+): Promise<void> {
+  if (await isAllowed(access.policy, identity, requirement)) return;
+  // Anonymous callers and token holders can fix this by fetching a (better) token; others cannot.
+  if (identity.kind === 'anonymous' || identity.kind === 'token') {
+    const error = new AuthenticationError(
+      identity.kind === 'anonymous' ? 'authentication required' : 'the token does not grant this access',
+    );
+    const reason = identity.kind === 'token' ? 'insufficient_scope' : undefined;
+    error.headers = { 'WWW-Authenticate': bearerChallenge(req, access.challenge, requirement, reason) };
+    throw error;
+  }
+  throw new AccessDeniedError(`${accountOf(identity)} may not do this`);
+}
+
+async function isAllowed(
+  policy: AccessPolicy,
+  identity: Identity,
+  requirement: Requirement,
+): Promise<boolean> {
+  switch (requirement.kind) {
+    case 'login':
+      return identity.kind !== 'anonymous';
+    case 'catalog':
+      return identity.kind !== 'anonymous' && policy.mayListCatalog(identity);
+    case 'repository':
+      return policy.allows(identity, requirement.name, requirement.actions);
+  }
+}

@@ -1,0 +1,181 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { CallerIdentification } from '../../auth/caller-identification';
+import type { Identity } from '../../auth/identity';
+import { AuthenticationError, InvalidAccountRequestError } from '../../errors/access-errors';
+import type { AccessAdministration } from '../../services/access-administration';
+import { credentialsOf } from '../access/credentials';
+import { parsePageQuery } from '../request-parsing';
+
+export const ADMIN_PREFIX = '/admin/v1';
+const BODY_LIMIT = '64kb';
+
+export interface AdminRouteDependencies {
+  administration: AccessAdministration;
+  identification: CallerIdentification;
+}
+
+type Body = Record<string, unknown>;
+type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<void>;
+
+/**
+ * The admin API: JSON over HTTP for users, namespaces, members and robots. Callers log in with
+ * HTTP Basic; what each may do is decided by the administration service.
+ */
+export function createAdminRoutes({ administration, identification }: AdminRouteDependencies): Router {
+  const router = express.Router();
+  router.use(
+    express.json({ limit: BODY_LIMIT }),
+    (error: unknown, _req: Request, _res: Response, next: NextFunction) =>
+      next(new InvalidAccountRequestError(`request body is not valid JSON: ${(error as Error).message}`)),
+  );
+
+  const handle =
+    (handler: AdminHandler) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const credentials = credentialsOf(req);
+      if (credentials?.scheme !== 'basic') {
+        const error = new AuthenticationError('log in with HTTP Basic credentials');
+        error.headers = { 'WWW-Authenticate': 'Basic realm="berth admin", charset="UTF-8"' };
+        throw error;
+      }
+      const actor = await identification.identify(credentials, req.ip ?? req.socket.remoteAddress ?? '');
+      await handler(actor, req, res);
+    };
+  const body = (req: Request): Body => {
+    const value: unknown = req.body;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InvalidAccountRequestError('request body must be a JSON object');
+    }
+    return value as Body;
+  };
+  const param = (req: Request, name: string): string => String(req.params[name]);
+  const done = (res: Response) => res.status(204).end();
+
+  router.get(
+    '/users',
+    handle(async (actor, req, res) => {
+      res.json({ users: await administration.usersPage(actor, parsePageQuery(req)) });
+    }),
+  );
+  router.post(
+    '/users',
+    handle(async (actor, req, res) => {
+      const { name, password, globalAdmin } = body(req);
+      res.status(201).json(await administration.createUser(actor, { name, password, globalAdmin }));
+    }),
+  );
+  router.get(
+    '/users/:user',
+    handle(async (actor, req, res) => {
+      res.json(await administration.user(actor, param(req, 'user')));
+    }),
+  );
+  router.patch(
+    '/users/:user',
+    handle(async (actor, req, res) => {
+      const { password, globalAdmin } = body(req);
+      await administration.updateUser(actor, param(req, 'user'), { password, globalAdmin });
+      done(res);
+    }),
+  );
+  router.delete(
+    '/users/:user',
+    handle(async (actor, req, res) => {
+      await administration.deleteUser(actor, param(req, 'user'));
+      done(res);
+    }),
+  );
+
+  router.get(
+    '/namespaces',
+    handle(async (actor, req, res) => {
+      res.json({ namespaces: await administration.namespacesPage(actor, parsePageQuery(req)) });
+    }),
+  );
+  router.post(
+    '/namespaces',
+    handle(async (actor, req, res) => {
+      const { name, public: isPublic } = body(req);
+      res.status(201).json(await administration.createNamespace(actor, { name, public: isPublic }));
+    }),
+  );
+  router.get(
+    '/namespaces/:namespace',
+    handle(async (actor, req, res) => {
+      res.json(await administration.namespace(actor, param(req, 'namespace')));
+    }),
+  );
+  router.patch(
+    '/namespaces/:namespace',
+    handle(async (actor, req, res) => {
+      await administration.updateNamespace(actor, param(req, 'namespace'), { public: body(req).public });
+      done(res);
+    }),
+  );
+  router.delete(
+    '/namespaces/:namespace',
+    handle(async (actor, req, res) => {
+      await administration.deleteNamespace(actor, param(req, 'namespace'));
+      done(res);
+    }),
+  );
+
+  router.get(
+    '/namespaces/:namespace/members',
+    handle(async (actor, req, res) => {
+      res.json({ members: await administration.members(actor, param(req, 'namespace')) });
+    }),
+  );
+  router.put(
+    '/namespaces/:namespace/members/:user',
+    handle(async (actor, req, res) => {
+      const [namespace, user] = [param(req, 'namespace'), param(req, 'user')];
+      const { role } = body(req);
+      const outcome = await administration.setMember(actor, namespace, user, role);
+      res.status(outcome === 'created' ? 201 : 200).json({ namespace, user, role });
+    }),
+  );
+  router.delete(
+    '/namespaces/:namespace/members/:user',
+    handle(async (actor, req, res) => {
+      await administration.removeMember(actor, param(req, 'namespace'), param(req, 'user'));
+      done(res);
+    }),
+  );
+
+  router.get(
+    '/namespaces/:namespace/robots',
+    handle(async (actor, req, res) => {
+      res.json({ robots: await administration.robots(actor, param(req, 'namespace')) });
+    }),
+  );
+  router.post(
+    '/namespaces/:namespace/robots',
+    handle(async (actor, req, res) => {
+      const { name, actions, description, expiresAt } = body(req);
+      const created = await administration.createRobot(actor, param(req, 'namespace'), {
+        name,
+        actions,
+        description,
+        expiresAt,
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.status(201).json(created);
+    }),
+  );
+  router.post(
+    '/namespaces/:namespace/robots/:robot/revoke',
+    handle(async (actor, req, res) => {
+      await administration.revokeRobot(actor, param(req, 'namespace'), param(req, 'robot'));
+      done(res);
+    }),
+  );
+  router.delete(
+    '/namespaces/:namespace/robots/:robot',
+    handle(async (actor, req, res) => {
+      await administration.deleteRobot(actor, param(req, 'namespace'), param(req, 'robot'));
+      done(res);
+    }),
+  );
+  return router;
+}
