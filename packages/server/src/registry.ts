@@ -96,7 +96,16 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
   );
   if (!config.auth.enabled)
     logger.warn('auth is off: anyone who can reach this registry may pull, push and delete');
-  const app = createApp({ services, access, metrics, logger, probes, isDraining: () => draining, inFlight });
+  const app = createApp({
+    services,
+    access,
+    metrics,
+    logger,
+    probes,
+    isDraining: () => draining,
+    inFlight,
+    trustedProxyHops: config.http.trustedProxyHops,
+  });
   return {
     app,
     backends,

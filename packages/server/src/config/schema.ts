@@ -34,6 +34,11 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: port.default(5000),
+        /**
+         * Proxies in front of Berth (ingress, load balancer) whose X-Forwarded-For is believed, so
+         * rate limits and failed-login counts see the client's address instead of the proxy's.
+         */
+        trustedProxyHops: z.coerce.number().int().min(0).max(10).default(0),
         /** External base URL, when the registry sits behind a proxy that rewrites the host. */
         publicUrl: z.url().optional(),
         /** Time allowed to receive request headers; cuts off slowloris clients. */

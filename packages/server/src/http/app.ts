@@ -26,6 +26,8 @@ export interface AppDependencies {
   probes: HealthProbe[];
   isDraining: () => boolean;
   inFlight: InFlightHandlers;
+  /** Proxies whose X-Forwarded-For names the client. */
+  trustedProxyHops: number;
 }
 
 /** Builds the Express application: the OCI API under /v2, health and metrics. */
@@ -37,10 +39,12 @@ export function createApp({
   probes,
   isDraining,
   inFlight,
+  trustedProxyHops,
 }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (trustedProxyHops > 0) app.set('trust proxy', trustedProxyHops);
   // Request logs are written at info; below that level the middleware would only cost time.
   if (logger.isLevelEnabled('info')) {
     app.use(

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 export const SERVICE = 'berth-test';
@@ -45,14 +46,19 @@ export class AdminClient {
     readonly credentials = ADMIN,
   ) {}
 
-  async call(method: string, path: string, body?: unknown): Promise<Response> {
+  call(method: string, path: string, body?: unknown): Promise<Response> {
+    return this.send(method, path, body === undefined ? undefined : JSON.stringify(body));
+  }
+
+  /** Sends a body as given, so that tests can send what no well-behaved client would. */
+  send(method: string, path: string, rawBody?: string): Promise<Response> {
     return fetch(new URL(`/admin/v1${path}`, this.baseUrl), {
       method,
       headers: {
         Authorization: basic(this.credentials.username, this.credentials.password),
-        ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(rawBody !== undefined ? { 'Content-Type': 'application/json' } : {}),
       },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(rawBody !== undefined ? { body: rawBody } : {}),
     });
   }
 
@@ -62,6 +68,22 @@ export class AdminClient {
     if (res.status !== status)
       throw new Error(`${method} ${path}: ${res.status} ${text}, expected ${status}`);
     return text === '' ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  /** Expects an error of the status and API error code; returns the response for its headers. */
+  async expectError(
+    status: number,
+    code: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Response> {
+    const res = await this.call(method, path, body);
+    const text = await res.clone().text();
+    if (res.status !== status)
+      throw new Error(`${method} ${path}: ${res.status} ${text}, expected ${status}`);
+    expect(errorCodesIn(text)).toEqual([code]);
+    return res;
   }
 
   createUser(name: string, password: string, globalAdmin = false) {
@@ -110,4 +132,66 @@ export async function tokenFor(
   const res = await fetchToken(baseUrl, scopes, credentials);
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
+}
+
+/** Status of a token request with Basic credentials: 200 when they log in, 401 when refused. */
+export async function loginStatus(
+  baseUrl: string,
+  credentials: { username: string; password: string },
+): Promise<number> {
+  const res = await fetchToken(baseUrl, [], credentials);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** The API error codes of an error body; empty for anything else. */
+export function errorCodesIn(text: string): string[] {
+  try {
+    const body = JSON.parse(text) as { errors?: { code?: unknown }[] };
+    return (body.errors ?? []).map((error) => String(error.code));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A GET (or other bodiless) request sent from a chosen loopback address. Every address in
+ * 127.0.0.0/8 reaches a server on 127.0.0.1, so one test process can stand in for clients that
+ * the registry tells apart by address: each rate-limit or failed-login budget gets its own.
+ */
+export function requestFrom(
+  localAddress: string,
+  url: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers = new Headers();
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+            headers.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          }
+          const body = Buffer.concat(chunks);
+          resolve(new Response(body.length > 0 ? body : null, { status: res.statusCode ?? 0, headers }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+let lastLoopbackHost = 10;
+
+/** A loopback address no earlier caller in this test file was given, for a fresh per-address budget. */
+export function freshLoopbackAddress(): string {
+  lastLoopbackHost += 1;
+  if (lastLoopbackHost > 254) throw new Error('out of loopback addresses');
+  return `127.0.0.${lastLoopbackHost}`;
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createTestDatabase } from '@berth/testing/postgres';
 import { redisTestUrl, uniqueKeyPrefix } from '@berth/testing/redis';
 import { startS3TestServer } from '@berth/testing/s3';
@@ -25,8 +25,15 @@ export interface TestRegistry {
 
 type ConfigInput = Record<string, Record<string, unknown>>;
 
-/** Starts a registry of a flavor; `overrides` are merged into its configuration sections. */
-export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput = {}): Promise<TestRegistry> {
+/**
+ * Starts a registry of a flavor; `overrides` are merged into its configuration sections. It logs
+ * nothing unless given a logger, for tests of what it logs.
+ */
+export async function startTestRegistry(
+  flavor: Flavor,
+  overrides: ConfigInput = {},
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<TestRegistry> {
   const cleanups: (() => Promise<void>)[] = [];
   const base: ConfigInput = { http: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } };
   let listBlobStorage: () => Promise<string[]>;
@@ -66,7 +73,7 @@ export async function startTestRegistry(flavor: Flavor, overrides: ConfigInput =
   const config = configSchema.parse(merged);
   let running: RunningServer;
   try {
-    running = await startServer(config, pino({ level: 'silent' }));
+    running = await startServer(config, logger);
   } catch (error) {
     for (const cleanup of cleanups.reverse()) await cleanup();
     throw error;
