@@ -53,6 +53,7 @@ export function describeResumableWriteContract(context: ContractContext): void {
         ['of assorted sizes', [0, 1, 3 * MiB, 5 * MiB, 6 * MiB, 1, 0]],
         ['that end on a 5 MiB boundary', [5 * MiB, 5 * MiB]],
         ['that are all small but add up past 5 MiB', Array.from({ length: 23 }, (_, i) => 256 * 1024 - i)],
+        ['that each span several parts', [4 * MiB, 21 * MiB + 3]],
         ['of one byte', [1]],
         ['of nothing at all', []],
       ])('commit appends %s', async (_label, sizes) => {
@@ -70,6 +71,7 @@ export function describeResumableWriteContract(context: ContractContext): void {
       it.each([
         ['early', 100],
         ['after a part of data', 7 * MiB],
+        ['with two parts sent', 11 * MiB],
       ])('overwrite what a failed append left, the body failing %s', async (_label, failAfter) => {
         const { store } = context;
         const first = bytes(2 * MiB);

@@ -58,17 +58,29 @@ export class S3ResumableWrites {
 
     let uploadId = state.uploadId;
     const parts = [...state.parts];
+    const uploading: Promise<UploadedPart>[] = [];
     let newTail: Tail | null = null;
     try {
       for await (const piece of pieces) {
         if (piece.size < MIN_PART_SIZE) {
           newTail = await this.putTail(write.key, state.id, piece);
-        } else {
-          uploadId ??= await this.createUpload(write.key, state.id);
-          parts.push(await this.uploadPart(write.key, uploadId, parts.length + 1, piece));
+          continue;
         }
+        uploadId ??= await this.createUpload(write.key, state.id);
+        const part = this.uploadPart(write.key, uploadId, parts.length + uploading.length + 1, piece);
+        // Awaited below; a failure meanwhile must not count as unhandled.
+        part.catch(() => undefined);
+        uploading.push(part);
+        // The next part streams from the client while S3 still digests this one, which costs
+        // no memory: only bytes already sent are waited on.
+        await Promise.race([drained(piece.body), part]);
+        // Buffered parts hold memory until sent, so those go one at a time.
+        const inFlight = Buffer.isBuffer(piece.body) ? 1 : PARTS_IN_FLIGHT;
+        if (uploading.length >= inFlight) parts.push(await (uploading.shift() as Promise<UploadedPart>));
       }
+      parts.push(...(await Promise.all(uploading)));
     } catch (error) {
+      await Promise.allSettled(uploading);
       await this.discardAttempt(write.key, state, uploadId, newTail);
       throw error;
     } finally {
@@ -266,6 +278,18 @@ export class S3ResumableWrites {
       .send(new DeleteObjectCommand({ Bucket: this.s3.bucket, Key: key }))
       .catch(() => undefined);
   }
+}
+
+// Parts whose responses may be outstanding at once while the next one streams.
+const PARTS_IN_FLIGHT = 3;
+
+/** Resolves once a part's body has been read to its end, or destroyed; at once for a buffer. */
+function drained(body: Readable | Buffer): Promise<void> {
+  if (Buffer.isBuffer(body) || body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    body.once('end', resolve);
+    body.once('close', resolve);
+  });
 }
 
 async function* concat(first: Readable | null, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
