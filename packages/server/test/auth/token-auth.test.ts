@@ -16,6 +16,8 @@ import { describeEachFlavor } from '../support/test-registry';
 const signing = ecKeyPair();
 const retired = ecKeyPair();
 const stranger = ecKeyPair();
+const sso = ecKeyPair();
+const SSO = 'https://sso.example.com';
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOB = { username: 'bob', password: 'bob-password-12' };
 const CAROL = { username: 'carol', password: 'carol-password-1' };
@@ -280,6 +282,21 @@ describeEachFlavor(
       expect(jwks.keys.map((key) => key.kid).sort()).toEqual(['current', 'retired']);
     });
 
+    it('trusts tokens of a configured external issuer for exactly what they grant', async () => {
+      const external = (claims: Record<string, unknown>, key = sso.privatePem) =>
+        forge(
+          key,
+          { iss: SSO, aud: 'registry.example.com', sub: 'deploy-bot', token_use: undefined, ...claims },
+          'sso-1',
+        );
+      const read = (token: string, name = 'team-a/app') =>
+        client().request('GET', `/v2/${name}/manifests/latest`, { headers: bearer(token) });
+      expect((await read(external({}))).status).toBe(200);
+      expect((await read(external({}), 'team-b/secret')).status).toBe(401);
+      expect((await read(external({ aud: SERVICE }))).status).toBe(401);
+      expect((await read(external({}, stranger.privatePem))).status).toBe(401);
+    });
+
     it('speaks the OAuth2 form: password grant with a refresh token, then the refresh grant', async () => {
       const form = (fields: Record<string, string>) =>
         fetch(`${registry().url}/auth/token`, {
@@ -323,7 +340,12 @@ describeEachFlavor(
       expect(access.status).toBe(200);
     });
   },
-  authOverrides(signing.privatePem, { verificationKeys: [{ pem: retired.publicPem, kid: 'retired' }] }),
+  authOverrides(signing.privatePem, {
+    verificationKeys: [{ pem: retired.publicPem, kid: 'retired' }],
+    externalIssuers: [
+      { issuer: SSO, audience: 'registry.example.com', keys: [{ pem: sso.publicPem, kid: 'sso-1' }] },
+    ],
+  }),
 );
 
 async function pushBlobWithHeaders(
