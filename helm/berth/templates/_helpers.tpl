@@ -57,6 +57,53 @@ app.kubernetes.io/component: server
 {{- default (include "berth.fullname" .) .Values.secrets.existingSecret }}
 {{- end }}
 
+{{/* The Secret holding the token signing key: the user's, or the one this chart generates. */}}
+{{- define "berth.signingKeySecretName" -}}
+{{- default (printf "%s-signing-key" (include "berth.fullname" .)) .Values.auth.signingKey.existingSecret }}
+{{- end }}
+
+{{/* The Secret holding the first admin's username and password. */}}
+{{- define "berth.initialAdminSecretName" -}}
+{{- default (printf "%s-initial-admin" (include "berth.fullname" .)) .Values.auth.initialAdmin.existingSecret }}
+{{- end }}
+
+{{/*
+The token endpoint clients are sent to, when the chart knows it better than Berth would: Berth
+derives it from http.publicUrl itself, but without that it would use the request's scheme, which is
+plain http behind an Ingress that terminates TLS. Empty when Berth's own default applies.
+*/}}
+{{- define "berth.realm" -}}
+{{- $c := .Values.config -}}
+{{- if $c.auth.realm -}}
+{{- $c.auth.realm -}}
+{{- else if and (not $c.http.publicUrl) .Values.ingress.enabled .Values.ingress.hosts -}}
+{{- $host := (first .Values.ingress.hosts).host -}}
+{{- $scheme := "http" -}}
+{{- range .Values.ingress.tls -}}
+{{- if has $host (dig "hosts" (list) .) -}}
+{{- $scheme = "https" -}}
+{{- end -}}
+{{- end -}}
+{{- printf "%s://%s/auth/token" $scheme $host -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+Berth's configuration file: `config` with what the chart derives filled in (the Ingress controller
+as a trusted proxy, the token realm), compacted so that Berth's own defaults apply to whatever is
+left empty.
+*/}}
+{{- define "berth.configFile" -}}
+{{- $config := deepCopy .Values.config -}}
+{{- if and (eq (toString $config.http.trustedProxyHops) "") .Values.ingress.enabled -}}
+{{- $_ := set $config.http "trustedProxyHops" 1 -}}
+{{- end -}}
+{{- if $config.auth.enabled -}}
+{{- $_ := set $config.auth "realm" (include "berth.realm" .) -}}
+{{- end -}}
+{{- include "berth.compact" $config -}}
+{{- end }}
+
 {{/* True (non-empty) when any backend keeps its state inside the pod. */}}
 {{- define "berth.embedded" -}}
 {{- $c := .Values.config -}}
