@@ -1,7 +1,14 @@
-import { redactConfig, type Config } from '@berth/server';
+import { loadConfig, redactConfig } from '@berth/server';
+import { defineCommand } from '../command';
+import { writeJson } from '../output';
 
-/** Prints the effective configuration with secrets redacted; loading it already validated it. */
-export async function runConfigCheck(config: Config): Promise<number> {
-  console.log(JSON.stringify(redactConfig(config), null, 2));
-  return 0;
-}
+/** Loading the configuration validates it; printing it shows what the defaults filled in. */
+export const configCheckCommand = defineCommand({
+  name: 'config check',
+  args: [],
+  summary: 'validate the configuration and print it with secrets redacted',
+  options: {},
+  async run(_input, context) {
+    writeJson(context.stdout, redactConfig(loadConfig(context.env)));
+  },
+});

@@ -1,13 +1,23 @@
 import cluster from 'node:cluster';
-import { createLogger, startServer, type Config } from '@berth/server';
+import { createLogger, loadConfig, startServer, type Config } from '@berth/server';
 import type { Logger } from 'pino';
+import { defineCommand } from '../command';
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  args: [],
+  summary: 'start the registry (the default)',
+  description: 'Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits.',
+  options: {},
+  run: (_input, context) => runServe(loadConfig(context.env)),
+});
 
 /** Runs the registry until SIGTERM or SIGINT, then stops gracefully; forks workers when configured. */
-export async function runServe(config: Config): Promise<number> {
+async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config);
   if (config.http.workers > 1 && cluster.isPrimary) {
     superviseWorkers(config.http.workers, logger);
-    return 0;
+    return;
   }
   const running = await startServer(config, logger);
   onStopSignal((signal) => {
@@ -20,7 +30,6 @@ export async function runServe(config: Config): Promise<number> {
       },
     );
   });
-  return 0;
 }
 
 function onStopSignal(handler: (signal: NodeJS.Signals) => void): void {

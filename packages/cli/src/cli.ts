@@ -1,0 +1,84 @@
+import type { Command, CommandContext } from './command';
+import { AUTH_COMMANDS } from './commands/access/auth';
+import { MEMBER_COMMANDS } from './commands/access/member';
+import { NAMESPACE_COMMANDS } from './commands/access/namespace';
+import { ROBOT_COMMANDS } from './commands/access/robot';
+import { USER_COMMANDS } from './commands/access/user';
+import { configCheckCommand } from './commands/config-check';
+import { migrateCommand } from './commands/migrate';
+import { serveCommand } from './commands/serve';
+import { formatTable, writeLine } from './output';
+
+const SECTIONS: readonly { title: string; commands: readonly Command[] }[] = [
+  { title: 'Registry', commands: [serveCommand, migrateCommand, configCheckCommand] },
+  {
+    title: 'Access control',
+    commands: [
+      ...USER_COMMANDS,
+      ...NAMESPACE_COMMANDS,
+      ...MEMBER_COMMANDS,
+      ...ROBOT_COMMANDS,
+      ...AUTH_COMMANDS,
+    ],
+  },
+];
+
+const COMMANDS = SECTIONS.flatMap((section) => section.commands);
+const DEFAULT_COMMAND = serveCommand;
+
+const USAGE = `Usage: berth <command> [arguments] [options]
+
+${sectionListing()}
+
+Run "berth <command> --help" for its arguments and options.
+
+Configuration comes from the YAML file named by BERTH_CONFIG and from BERTH_* environment
+variables (see README.md). Access-control commands work on the configured metadata database
+directly, with every right; with the embedded PGlite database, stop the registry first, as
+only one process at a time may open it.`;
+
+/** Runs the command that `argv` names (`serve` when none) and returns the exit code. */
+export async function runCli(argv: string[], context: CommandContext): Promise<number> {
+  const words = argv.slice(0, firstOption(argv));
+  const command = findCommand(words);
+  if (command) return command.execute(argv.slice(command.name.split(' ').length), context);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (words.length === 0) {
+    if (!wantsHelp) return DEFAULT_COMMAND.execute(argv, context);
+    writeLine(context.stdout, USAGE);
+    return 0;
+  }
+  const group = COMMANDS.filter((candidate) => candidate.name.startsWith(`${words[0]} `));
+  if (group.length > 0 && words.length === 1) {
+    const help = `Usage: berth ${words[0]} <command>\n\nCommands:\n${listing(group.map((c) => [c.synopsis, c.summary]))}`;
+    writeLine(wantsHelp ? context.stdout : context.stderr, help);
+    return wantsHelp ? 0 : 2;
+  }
+  writeLine(context.stderr, `unknown command "${words.join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+function firstOption(argv: string[]): number {
+  const index = argv.findIndex((arg) => arg.startsWith('-'));
+  return index === -1 ? argv.length : index;
+}
+
+/** The command whose name the first of `words` spell; the words after it are its arguments. */
+function findCommand(words: string[]): Command | undefined {
+  return COMMANDS.find((command) => {
+    const name = command.name.split(' ');
+    return name.every((word, i) => words[i] === word);
+  });
+}
+
+/** Every section's commands, aligned as one table. */
+function sectionListing(): string {
+  const lines = listing(COMMANDS.map((c) => [c.name, c.summary])).split('\n');
+  return SECTIONS.map(({ title, commands }) =>
+    [`${title}:`, ...lines.splice(0, commands.length)].join('\n'),
+  ).join('\n\n');
+}
+
+function listing(rows: string[][]): string {
+  return formatTable(rows.map(([first = '', second = '']) => [`  ${first}`, second]));
+}

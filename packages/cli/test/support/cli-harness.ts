@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { MemoryCoordinator } from '@berth/coordinator';
+import { createMetadataStore, type AccessStore } from '@berth/metadata-store';
+import { AccessAdministration, loadConfig, metadataStoreConfig } from '@berth/server';
+import { createTestDatabase } from '@berth/testing/postgres';
+// Logging in is how a password or secret gets checked; the server package keeps that internal.
+import { Authenticator } from '../../../server/src/auth/authenticator';
+import type { Identity } from '../../../server/src/auth/identity';
+import { runCli } from '../../src/cli';
+import type { CommandContext } from '../../src/command';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A metadata database for the CLI, named by the environment variables that configure it. */
+interface MetadataBackend {
+  name: string;
+  open(): Promise<{ env: NodeJS.ProcessEnv; close(): Promise<void> }>;
+}
+
+export const METADATA_BACKENDS: MetadataBackend[] = [
+  {
+    name: 'embedded PGlite',
+    async open() {
+      const dir = await mkdtemp(path.join(tmpdir(), 'berth-cli-'));
+      return {
+        env: { BERTH_METADATA_PGLITE_DATA_DIR: path.join(dir, 'metadata') },
+        close: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      const database = await createTestDatabase();
+      return {
+        env: { BERTH_METADATA_DRIVER: 'postgres', BERTH_METADATA_POSTGRES_URL: database.url },
+        close: () => database.drop(),
+      };
+    },
+  },
+];
+
+/** Runs the CLI in this process as `berth <argv>`, with `stdin` as its input, capturing its output. */
+export async function berth(env: NodeJS.ProcessEnv, argv: string[], stdin = ''): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const context: CommandContext = { env, stdin: Readable.from(stdin ? [stdin] : []), stdout, stderr };
+  const code = await runCli(argv, context);
+  return { code, stdout: text(stdout), stderr: text(stderr) };
+}
+
+function text(stream: PassThrough): string {
+  stream.end();
+  return (stream.read() as Buffer | null)?.toString('utf8') ?? '';
+}
+
+/** The CLI on a fresh database, opened before this describe block's tests and dropped after. */
+export function cliOn(backend: MetadataBackend) {
+  let database: Awaited<ReturnType<MetadataBackend['open']>> | undefined;
+  beforeAll(async () => {
+    database = await backend.open();
+  });
+  afterAll(() => database?.close());
+  const env = () => {
+    if (!database) throw new Error('the database is not open yet');
+    return database.env;
+  };
+  return {
+    run: (argv: string[], stdin?: string) => berth(env(), argv, stdin),
+    /** Runs `argv`, expecting success; its standard output. */
+    async ok(argv: string[], stdin?: string): Promise<string> {
+      const result = await berth(env(), argv, stdin);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      return result.stdout;
+    },
+    /** Looks at the database through the service the commands use. */
+    inspect: <T>(work: (administration: AccessAdministration) => Promise<T>) =>
+      withAccessStore(env(), (access) => work(new AccessAdministration(access))),
+    /** Who logging in with these credentials proves to be; throws when they are refused. */
+    login: (account: string, secret: string) =>
+      withAccessStore(env(), async (access): Promise<Identity> => {
+        const coordinator = new MemoryCoordinator();
+        try {
+          const failedLogins = { capacity: 10, refillPerSecond: 1 };
+          return await new Authenticator({ access, coordinator, failedLogins }).login(
+            account,
+            secret,
+            'test',
+          );
+        } finally {
+          await coordinator.close();
+        }
+      }),
+  };
+}
+
+async function withAccessStore<T>(
+  env: NodeJS.ProcessEnv,
+  work: (access: AccessStore) => Promise<T>,
+): Promise<T> {
+  const store = await createMetadataStore(metadataStoreConfig(loadConfig(env)));
+  try {
+    return await work(store.access);
+  } finally {
+    await store.close();
+  }
+}
