@@ -1,7 +1,7 @@
-import { cliOn, METADATA_BACKENDS } from '../support/cli-harness';
+import { cliOn, POSTGRES_BACKEND } from '../support/cli-harness';
 
-describe.each(METADATA_BACKENDS)('member commands on $name', (backend) => {
-  const cli = cliOn(backend);
+describe('member commands on PostgreSQL', () => {
+  const cli = cliOn(POSTGRES_BACKEND);
 
   beforeAll(async () => {
     await cli.ok(['namespace', 'add', 'team']);

@@ -1,8 +1,8 @@
 import { OPERATOR } from '@berth/server';
-import { cliOn, METADATA_BACKENDS } from '../support/cli-harness';
+import { cliOn, POSTGRES_BACKEND } from '../support/cli-harness';
 
-describe.each(METADATA_BACKENDS)('namespace commands on $name', (backend) => {
-  const cli = cliOn(backend);
+describe('namespace commands on PostgreSQL', () => {
+  const cli = cliOn(POSTGRES_BACKEND);
 
   it('adds private and public namespaces and lists them', async () => {
     expect(await cli.ok(['namespace', 'add', 'team'])).toBe('created private namespace team\n');

@@ -1,7 +1,7 @@
-import { cliOn, METADATA_BACKENDS } from '../support/cli-harness';
+import { cliOn, POSTGRES_BACKEND } from '../support/cli-harness';
 
-describe.each(METADATA_BACKENDS)('robot commands on $name', (backend) => {
-  const cli = cliOn(backend);
+describe('robot commands on PostgreSQL', () => {
+  const cli = cliOn(POSTGRES_BACKEND);
 
   beforeAll(() => cli.ok(['namespace', 'add', 'team']));
 

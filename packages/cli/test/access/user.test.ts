@@ -1,10 +1,10 @@
 import { OPERATOR } from '@berth/server';
-import { cliOn, METADATA_BACKENDS } from '../support/cli-harness';
+import { cliOn, POSTGRES_BACKEND } from '../support/cli-harness';
 
 const PASSWORD = 'correct-horse-battery';
 
-describe.each(METADATA_BACKENDS)('user commands on $name', (backend) => {
-  const cli = cliOn(backend);
+describe('user commands on PostgreSQL', () => {
+  const cli = cliOn(POSTGRES_BACKEND);
 
   it('adds a user with the password from stdin, which then logs in', async () => {
     expect(await cli.ok(['user', 'add', 'alice', '--password-stdin'], `${PASSWORD}\n`)).toBe(

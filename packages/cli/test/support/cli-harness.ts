@@ -24,28 +24,31 @@ interface MetadataBackend {
   open(): Promise<{ env: NodeJS.ProcessEnv; close(): Promise<void> }>;
 }
 
-export const METADATA_BACKENDS: MetadataBackend[] = [
-  {
-    name: 'embedded PGlite',
-    async open() {
-      const dir = await mkdtemp(path.join(tmpdir(), 'berth-cli-'));
-      return {
-        env: { BERTH_METADATA_PGLITE_DATA_DIR: path.join(dir, 'metadata') },
-        close: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
+export const EMBEDDED_BACKEND: MetadataBackend = {
+  name: 'embedded PGlite',
+  async open() {
+    const dir = await mkdtemp(path.join(tmpdir(), 'berth-cli-'));
+    return {
+      env: { BERTH_METADATA_PGLITE_DATA_DIR: path.join(dir, 'metadata') },
+      close: () => rm(dir, { recursive: true, force: true }),
+    };
   },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const database = await createTestDatabase();
-      return {
-        env: { BERTH_METADATA_DRIVER: 'postgres', BERTH_METADATA_POSTGRES_URL: database.url },
-        close: () => database.drop(),
-      };
-    },
+};
+
+/**
+ * Where the detailed command tests run. Each command opens the database afresh, as the real CLI
+ * does, which costs seconds on PGlite; the embedded tour runs every command there once instead.
+ */
+export const POSTGRES_BACKEND: MetadataBackend = {
+  name: 'PostgreSQL',
+  async open() {
+    const database = await createTestDatabase();
+    return {
+      env: { BERTH_METADATA_DRIVER: 'postgres', BERTH_METADATA_POSTGRES_URL: database.url },
+      close: () => database.drop(),
+    };
   },
-];
+};
 
 /** Runs the CLI in this process as `berth <argv>`, with `stdin` as its input, capturing its output. */
 export async function berth(env: NodeJS.ProcessEnv, argv: string[], stdin = ''): Promise<CliResult> {
