@@ -105,10 +105,10 @@ export class AccessAdministration {
     if (user.globalAdmin) return this.access.namespacesPage(page);
     const namespaces: NamespaceRecord[] = [];
     for (const { namespace } of await this.access.membershipsOf(user.name)) {
+      if (page.limit !== undefined && namespaces.length >= page.limit) break;
       if (page.last !== undefined && namespace <= page.last) continue;
       const record = await this.access.findNamespace(namespace);
       if (record) namespaces.push(record);
-      if (page.limit !== undefined && namespaces.length >= page.limit) break;
     }
     return namespaces;
   }

@@ -34,11 +34,6 @@ class AuditedAdminClient extends AdminClient {
 const passwordOf = (name: string) => `${name}-password-1`;
 const credentialsOf = (name: string, password = passwordOf(name)) => ({ username: name, password });
 
-interface UserBody {
-  name: string;
-  globalAdmin: boolean;
-  memberships?: { namespace: string; user: string; role: string }[];
-}
 interface RobotBody {
   account: string;
   name: string;
@@ -72,7 +67,7 @@ describeEachFlavor(
 
     describe('users', () => {
       it('creates a user (201) who can log in; refuses duplicates (409) and bad names or passwords (400)', async () => {
-        const created = (await admin.createUser('dora', passwordOf('dora'))) as UserBody;
+        const created = await admin.createUser('dora', passwordOf('dora'));
         expect(created).toMatchObject({ name: 'dora', globalAdmin: false, memberships: [] });
         expect(await login('dora')).toBe(200);
         await admin.expectError(409, 'ACCOUNT_EXISTS', 'POST', '/users', {
@@ -101,7 +96,7 @@ describeEachFlavor(
         await users('greta');
         await admin.createNamespace('greta-ns');
         await admin.setMember('greta-ns', 'greta', 'reader');
-        const shown = (await admin.expect(200, 'GET', '/users/greta')) as UserBody & { createdAt: string };
+        const shown = (await admin.expect(200, 'GET', '/users/greta')) as { createdAt: string };
         expect(shown).toMatchObject({
           name: 'greta',
           globalAdmin: false,
@@ -203,13 +198,8 @@ describeEachFlavor(
       it('refuses robots everywhere in the admin API (403 DENIED), even in their own namespace', async () => {
         await admin.createNamespace('robo-ns');
         const robot = await admin.createRobot('robo-ns', 'bot', ['pull', 'push', 'delete']);
-        const asRobot = new AuditedAdminClient(registry().url, {
-          username: robot.account,
-          password: robot.secret,
-        });
-        expect(await loginStatus(registry().url, { username: robot.account, password: robot.secret })).toBe(
-          200,
-        );
+        const asRobot = as(robot.account, robot.secret);
+        expect(await login(robot.account, robot.secret)).toBe(200);
         await asRobot.expectError(403, 'DENIED', 'GET', '/namespaces');
         await asRobot.expectError(403, 'DENIED', 'GET', '/namespaces/robo-ns');
         await asRobot.expectError(403, 'DENIED', 'GET', '/namespaces/robo-ns/robots');
@@ -313,8 +303,7 @@ describeEachFlavor(
         await admin.createNamespace('doomed-ns');
         await admin.setMember('doomed-ns', 'pia', 'admin');
         const robot = await admin.createRobot('doomed-ns', 'ci', ['pull']);
-        const robotLogin = () =>
-          loginStatus(registry().url, { username: robot.account, password: robot.secret });
+        const robotLogin = () => login(robot.account, robot.secret);
         expect(await robotLogin()).toBe(200);
         await as('pia').expectError(403, 'DENIED', 'DELETE', '/namespaces/doomed-ns');
         await admin.expect(204, 'DELETE', '/namespaces/doomed-ns');
@@ -396,9 +385,7 @@ describeEachFlavor(
           description: 'builds on main',
         });
         expect(created.secret.length).toBeGreaterThanOrEqual(24);
-        expect(await loginStatus(registry().url, { username: 'bot-ns+ci', password: created.secret })).toBe(
-          200,
-        );
+        expect(await login('bot-ns+ci', created.secret)).toBe(200);
         const listing = await admin.call('GET', '/namespaces/bot-ns/robots');
         const text = await listing.text();
         expect(names(JSON.parse(text), 'robots')).toEqual(['ci']);
@@ -453,8 +440,7 @@ describeEachFlavor(
         ];
         for (const res of responses) {
           const text = await res.text();
-          expect([res.url, res.status]).toEqual([res.url, expect.any(Number)]);
-          expect(res.status).toBeLessThan(300);
+          expect([res.url, res.ok]).toEqual([res.url, true]);
           expect([res.url, hashMarkersIn(text)]).toEqual([res.url, []]);
         }
       });
@@ -462,10 +448,9 @@ describeEachFlavor(
       it('revokes a robot: it stays listed as revoked, and can no longer log in', async () => {
         await admin.createNamespace('revoke-ns');
         const robot = await admin.createRobot('revoke-ns', 'ci', ['pull']);
-        const creds = { username: robot.account, password: robot.secret };
-        expect(await loginStatus(registry().url, creds)).toBe(200);
+        expect(await login(robot.account, robot.secret)).toBe(200);
         await admin.expect(204, 'POST', '/namespaces/revoke-ns/robots/ci/revoke');
-        expect(await loginStatus(registry().url, creds)).toBe(401);
+        expect(await login(robot.account, robot.secret)).toBe(401);
         const { robots } = (await admin.expect(200, 'GET', '/namespaces/revoke-ns/robots')) as {
           robots: RobotBody[];
         };
@@ -482,9 +467,7 @@ describeEachFlavor(
         expect(names(await admin.expect(200, 'GET', '/namespaces/delete-bot-ns/robots'), 'robots')).toEqual([
           'keeper',
         ]);
-        expect(await loginStatus(registry().url, { username: robot.account, password: robot.secret })).toBe(
-          401,
-        );
+        expect(await login(robot.account, robot.secret)).toBe(401);
         await admin.expectError(404, 'ACCOUNT_UNKNOWN', 'DELETE', '/namespaces/delete-bot-ns/robots/ci');
       });
 
@@ -508,14 +491,13 @@ describeEachFlavor(
         const robot = await admin.createRobot('expiring-ns', 'ci', ['pull'], {
           expiresAt: expiresAt.toISOString(),
         });
-        const creds = { username: robot.account, password: robot.secret };
-        expect(await loginStatus(registry().url, creds)).toBe(200);
+        expect(await login(robot.account, robot.secret)).toBe(200);
         const { robots } = (await admin.expect(200, 'GET', '/namespaces/expiring-ns/robots')) as {
           robots: RobotBody[];
         };
         expect(robots[0]!.expiresAt).toBe(expiresAt.toISOString());
         await sleep(expiresAt.getTime() - Date.now() + 100);
-        expect(await loginStatus(registry().url, creds)).toBe(401);
+        expect(await login(robot.account, robot.secret)).toBe(401);
       });
     });
 
@@ -539,9 +521,7 @@ describeEachFlavor(
           robot: RobotBody;
           secret: string;
         };
-        expect(await loginStatus(registry().url, { username: 'rita-ns+ci', password: created.secret })).toBe(
-          200,
-        );
+        expect(await login('rita-ns+ci', created.secret)).toBe(200);
         expect(names(await rita.expect(200, 'GET', `${own}/robots`), 'robots')).toEqual(['ci']);
         await rita.expect(204, 'POST', `${own}/robots/ci/revoke`);
         await rita.expect(204, 'DELETE', `${own}/robots/ci`);
@@ -577,6 +557,20 @@ describeEachFlavor(
           expect(await errorCodeOf(res)).toBe('REQUEST_INVALID');
         }
         await admin.expectError(404, 'ACCOUNT_UNKNOWN', 'GET', '/users/uma');
+      });
+
+      it('refuses an oversized body with 413, and checks credentials before reading any body', async () => {
+        const huge = JSON.stringify({ name: 'vera', password: 'x'.repeat(70_000) });
+        const tooLarge = await admin.send('POST', '/users', huge);
+        expect(tooLarge.status).toBe(413);
+        expect(await errorCodeOf(tooLarge)).toBe('REQUEST_INVALID');
+        const anonymous = await fetch(new URL('/admin/v1/users', registry().url), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"broken": ',
+        });
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
       });
 
       it('answers 404 NOT_FOUND for paths and methods the admin API does not have', async () => {

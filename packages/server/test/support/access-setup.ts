@@ -145,7 +145,7 @@ export async function loginStatus(
 }
 
 /** The API error codes of an error body; empty for anything else. */
-export function errorCodesIn(text: string): string[] {
+function errorCodesIn(text: string): string[] {
   try {
     const body = JSON.parse(text) as { errors?: { code?: unknown }[] };
     return (body.errors ?? []).map((error) => String(error.code));

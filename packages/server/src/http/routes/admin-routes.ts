@@ -8,6 +8,7 @@ import { parsePageQuery } from '../request-parsing';
 
 export const ADMIN_PREFIX = '/admin/v1';
 const BODY_LIMIT = '64kb';
+const BASIC_CHALLENGE = 'Basic realm="berth admin", charset="UTF-8"';
 
 export interface AdminRouteDependencies {
   administration: AccessAdministration;
@@ -15,6 +16,25 @@ export interface AdminRouteDependencies {
 }
 
 type Body = Record<string, unknown>;
+
+const ACTOR_LOCAL = 'adminActor';
+
+/** A body the JSON parser refused, keeping its status where it has one of its own (413, 415). */
+class AdminBodyError extends InvalidAccountRequestError {
+  constructor(
+    message: string,
+    override readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+function bodyError(error: unknown): AdminBodyError {
+  const status = (error as { status?: unknown }).status;
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 413 || status === 415) return new AdminBodyError(`request body refused: ${message}`, status);
+  return new AdminBodyError(`request body is not valid JSON: ${message}`, 400);
+}
 type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<void>;
 
 /**
@@ -23,23 +43,31 @@ type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<vo
  */
 export function createAdminRoutes({ administration, identification }: AdminRouteDependencies): Router {
   const router = express.Router();
-  router.use(
-    express.json({ limit: BODY_LIMIT }),
-    (error: unknown, _req: Request, _res: Response, next: NextFunction) =>
-      next(new InvalidAccountRequestError(`request body is not valid JSON: ${(error as Error).message}`)),
+  const authenticate = async (req: Request): Promise<Identity> => {
+    try {
+      const credentials = credentialsOf(req);
+      if (credentials?.scheme !== 'basic')
+        throw new AuthenticationError('log in with HTTP Basic credentials');
+      return await identification.identify(credentials, req.ip ?? req.socket.remoteAddress ?? '');
+    } catch (error) {
+      // A 401 must say how to authenticate, after wrong or malformed credentials as after none.
+      if (error instanceof AuthenticationError) error.headers = { 'WWW-Authenticate': BASIC_CHALLENGE };
+      throw error;
+    }
+  };
+  // Credentials first, so that a caller who may not use the API learns nothing from its body.
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    res.locals[ACTOR_LOCAL] = await authenticate(req);
+    next();
+  });
+  const parseJson = express.json({ limit: BODY_LIMIT });
+  router.use((req: Request, res: Response, next: NextFunction) =>
+    parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : bodyError(error))),
   );
-
   const handle =
     (handler: AdminHandler) =>
     async (req: Request, res: Response): Promise<void> => {
-      const credentials = credentialsOf(req);
-      if (credentials?.scheme !== 'basic') {
-        const error = new AuthenticationError('log in with HTTP Basic credentials');
-        error.headers = { 'WWW-Authenticate': 'Basic realm="berth admin", charset="UTF-8"' };
-        throw error;
-      }
-      const actor = await identification.identify(credentials, req.ip ?? req.socket.remoteAddress ?? '');
-      await handler(actor, req, res);
+      await handler(res.locals[ACTOR_LOCAL] as Identity, req, res);
     };
   const body = (req: Request): Body => {
     const value: unknown = req.body;
