@@ -231,6 +231,17 @@ describeEachFlavor(
       expectRefused(await as(ALICE).send({ method: 'GET', path: '/v2/' }), MANIFEST_READS.burst);
     });
 
+    it('counts requests that are then denied, so probing private repositories spends the budget', async () => {
+      const anonymous = new Caller(registry);
+      const outcomes = await anonymous.repeat(MANIFEST_READS.burst, REQUESTS.manifestRead('plain/app'));
+      expect(outcomes.map(({ status, remaining }) => [status, remaining])).toEqual([
+        [401, 2],
+        [401, 1],
+        [401, 0],
+      ]);
+      expectRefused(await anonymous.send(REQUESTS.manifestRead('plain/app')), MANIFEST_READS.burst);
+    });
+
     it("applies a robot's own override, before its namespace's and instead of the default", async () => {
       const [ci, other] = [asRobot('ci'), asRobot('other')];
       expect(await ci.send(REQUESTS.manifestRead('team/app'))).toMatchObject({

@@ -33,28 +33,27 @@ export function identityOf(res: Response): Identity {
   return (res.locals[IDENTITY_LOCAL] as Identity | undefined) ?? ANONYMOUS;
 }
 
-/** Identifies the caller, checks the access the route needs, then spends its rate limit. */
+/** Identifies the caller, spends its rate limit, then checks the access the route needs. */
 export function createAccessGuard({ access, rateLimiter, namespaces }: AccessGuardOptions): RouteGuard {
   return async (req, res, route, params) => {
     const requirement = requiredAccess(route.template, req.method, params);
     const source = req.ip ?? req.socket.remoteAddress ?? '';
-    let identity = ANONYMOUS;
-    if (access) {
-      identity = await identify(req, access, requirement, source);
-      res.locals[IDENTITY_LOCAL] = identity;
-      await authorize(req, access, identity, requirement);
+    const identity = access ? await identify(req, access, requirement, source) : ANONYMOUS;
+    res.locals[IDENTITY_LOCAL] = identity;
+    // Counted before authorization, so requests that will be denied spend the budget too.
+    if (rateLimiter) {
+      const decision = await rateLimiter.take({
+        requestClass: requestClassOf(route.template, req.method),
+        account: accountOf(identity),
+        source,
+        namespace: requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined,
+      });
+      res.setHeader('RateLimit-Limit', decision.limit);
+      res.setHeader('RateLimit-Remaining', decision.remaining);
+      if (!decision.allowed)
+        throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
     }
-    if (!rateLimiter) return;
-    const decision = await rateLimiter.take({
-      requestClass: requestClassOf(route.template, req.method),
-      account: accountOf(identity),
-      source,
-      namespace: requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined,
-    });
-    res.setHeader('RateLimit-Limit', decision.limit);
-    res.setHeader('RateLimit-Remaining', decision.remaining);
-    if (!decision.allowed)
-      throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
+    if (access) await authorize(req, access, identity, requirement);
   };
 }
 
