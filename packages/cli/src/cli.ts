@@ -5,12 +5,16 @@ import { NAMESPACE_COMMANDS } from './commands/access/namespace';
 import { ROBOT_COMMANDS } from './commands/access/robot';
 import { USER_COMMANDS } from './commands/access/user';
 import { configCheckCommand } from './commands/config-check';
-import { migrateCommand } from './commands/migrate';
+import { MIGRATE_COMMANDS } from './commands/migrate';
+import { MANIFEST_COMMANDS } from './commands/repository/manifest';
+import { REPO_COMMANDS } from './commands/repository/repo';
+import { TAG_COMMANDS } from './commands/repository/tag';
 import { serveCommand } from './commands/serve';
 import { formatTable, writeLine } from './output';
 
 const SECTIONS: readonly { title: string; commands: readonly Command[] }[] = [
-  { title: 'Registry', commands: [serveCommand, migrateCommand, configCheckCommand] },
+  { title: 'Registry', commands: [serveCommand, ...MIGRATE_COMMANDS, configCheckCommand] },
+  { title: 'Repositories', commands: [...REPO_COMMANDS, ...TAG_COMMANDS, ...MANIFEST_COMMANDS] },
   {
     title: 'Access control',
     commands: [
@@ -33,9 +37,10 @@ ${sectionListing()}
 Run "berth <command> --help" for its arguments and options.
 
 Configuration comes from the YAML file named by BERTH_CONFIG and from BERTH_* environment
-variables (see README.md). Access-control commands work on the configured metadata database
-directly, with every right; with the embedded PGlite database, stop the registry first, as
-only one process at a time may open it.`;
+variables (see README.md). Repository and access-control commands work on the configured
+metadata database directly, with every right; with the embedded PGlite database, stop the
+registry first, as only one process at a time may open it. Access-control commands migrate
+the database first; repository commands need it migrated already.`;
 
 /** Runs the command that `argv` names (`serve` when none) and returns the exit code. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {
@@ -63,12 +68,18 @@ function firstOption(argv: string[]): number {
   return index === -1 ? argv.length : index;
 }
 
-/** The command whose name the first of `words` spell; the words after it are its arguments. */
+/**
+ * The command whose name the first of `words` spell, the longest when several do (`migrate`
+ * and `migrate status`); the words after it are its arguments.
+ */
 function findCommand(words: string[]): Command | undefined {
-  return COMMANDS.find((command) => {
+  let found: Command | undefined;
+  for (const command of COMMANDS) {
     const name = command.name.split(' ');
-    return name.every((word, i) => words[i] === word);
-  });
+    const matches = name.every((word, i) => words[i] === word);
+    if (matches && name.length > (found?.name.split(' ').length ?? 0)) found = command;
+  }
+  return found;
 }
 
 /** Every section's commands, aligned as one table. */

@@ -55,10 +55,11 @@ interface CommandDescription<O extends OptionSpecs, A extends readonly string[]>
 }
 
 interface CommandSpec<O extends OptionSpecs, A extends readonly string[]> extends CommandDescription<O, A> {
+  /** Returns the exit code when success is not the only outcome worth telling scripts (else 0). */
   run(
     input: { args: Record<A[number], string>; options: ParsedOptions<O> },
     context: CommandContext,
-  ): Promise<void>;
+  ): Promise<number | void>;
 }
 
 export interface Command {
@@ -94,11 +95,11 @@ export function defineCommand<const O extends OptionSpecs, const A extends reado
         checkArgumentCount(spec.args, positionals);
         const args = Object.fromEntries(spec.args.map((name, i) => [name, positionals[i]]));
         // parseArgs checked the values against `options`, which is what ParsedOptions<O> describes.
-        await spec.run(
+        const code = await spec.run(
           { args: args as Record<A[number], string>, options: values as ParsedOptions<O> },
           context,
         );
-        return 0;
+        return typeof code === 'number' ? code : 0;
       } catch (error) {
         return reportError(error, spec.name, context);
       }
@@ -125,6 +126,14 @@ export function exclusiveFlag<K extends string, V>(
     throw new UsageError(`give exactly one of ${flags.map((name) => `--${name}`).join(' or ')}`);
   }
   return choices[flag];
+}
+
+/** A count given as an option, such as `--limit`; undefined when the option is absent. */
+export function positiveInteger(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const count = /^[1-9][0-9]*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(count)) throw new UsageError(`--${option} must be a whole number, at least 1`);
+  return count;
 }
 
 function parseCommandLine(argv: string[], options: OptionSpecs) {

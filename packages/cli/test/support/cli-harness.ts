@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { MemoryCoordinator } from '@berth/coordinator';
-import { createMetadataStore, type AccessStore } from '@berth/metadata-store';
-import { AccessAdministration, loadConfig, metadataStoreConfig } from '@berth/server';
+import { AccessAdministration } from '@berth/server';
 import { createTestDatabase } from '@berth/testing/postgres';
 // Logging in is how a password or secret gets checked; the server package keeps that internal.
 import { Authenticator } from '../../../server/src/auth/authenticator';
 import type { Identity } from '../../../server/src/auth/identity';
 import { runCli } from '../../src/cli';
 import type { CommandContext } from '../../src/command';
+import { withMetadata, type Metadata } from '../../src/commands/metadata';
 
 export interface CliResult {
   code: number;
@@ -75,6 +75,8 @@ export function cliOn(backend: MetadataBackend) {
     if (!database) throw new Error('the database is not open yet');
     return database.env;
   };
+  /** Seeds or looks at the database as the commands open it: through the store, or in SQL. */
+  const metadata = <T>(work: (metadata: Metadata) => Promise<T>) => withMetadata({ env: env() }, work);
   return {
     run: (argv: string[], stdin?: string) => berth(env(), argv, stdin),
     /** Runs `argv`, expecting success; its standard output. */
@@ -83,12 +85,13 @@ export function cliOn(backend: MetadataBackend) {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       return result.stdout;
     },
+    metadata,
     /** Looks at the database through the service the commands use. */
     inspect: <T>(work: (administration: AccessAdministration) => Promise<T>) =>
-      withAccessStore(env(), (access) => work(new AccessAdministration(access))),
+      metadata(({ store }) => work(new AccessAdministration(store.access))),
     /** Who logging in with these credentials proves to be; throws when they are refused. */
     login: (account: string, secret: string) =>
-      withAccessStore(env(), async (access): Promise<Identity> => {
+      metadata(async ({ store: { access } }): Promise<Identity> => {
         const coordinator = new MemoryCoordinator();
         try {
           const failedLogins = { capacity: 10, refillPerSecond: 1 };
@@ -102,16 +105,4 @@ export function cliOn(backend: MetadataBackend) {
         }
       }),
   };
-}
-
-async function withAccessStore<T>(
-  env: NodeJS.ProcessEnv,
-  work: (access: AccessStore) => Promise<T>,
-): Promise<T> {
-  const store = await createMetadataStore(metadataStoreConfig(loadConfig(env)));
-  try {
-    return await work(store.access);
-  } finally {
-    await store.close();
-  }
 }

@@ -3,7 +3,7 @@ import { OPERATOR } from '@berth/server';
 import { defineCommand } from '../../command';
 import { writeLine } from '../../output';
 import { withAdministration } from './administration';
-import { JSON_OPTION, printListing } from './listing';
+import { JSON_OPTION, printListing } from '../listing';
 
 const set = defineCommand({
   name: 'member set',

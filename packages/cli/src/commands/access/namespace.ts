@@ -1,8 +1,9 @@
 import { OPERATOR } from '@berth/server';
 import { defineCommand, exclusiveFlag } from '../../command';
 import { writeLine } from '../../output';
-import { allPages, withAdministration } from './administration';
-import { formatTime, JSON_OPTION, printListing } from './listing';
+import { formatTime, JSON_OPTION, printListing } from '../listing';
+import { allPages } from '../paging';
+import { withAdministration } from './administration';
 
 const PUBLIC_HELP = 'anyone, even without logging in, may pull from it';
 

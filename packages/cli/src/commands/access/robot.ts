@@ -3,7 +3,7 @@ import { OPERATOR, type AccessAdministration } from '@berth/server';
 import { defineCommand, UsageError, type CommandContext } from '../../command';
 import { writeJson, writeLine } from '../../output';
 import { withAdministration } from './administration';
-import { formatTime, JSON_OPTION, printListing } from './listing';
+import { formatTime, JSON_OPTION, printListing } from '../listing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

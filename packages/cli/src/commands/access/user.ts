@@ -1,8 +1,9 @@
 import { OPERATOR } from '@berth/server';
 import { defineCommand, exclusiveFlag } from '../../command';
 import { writeLine } from '../../output';
-import { allPages, withAdministration } from './administration';
-import { formatTime, JSON_OPTION, printListing, yesNo } from './listing';
+import { formatTime, JSON_OPTION, printListing, yesNo } from '../listing';
+import { allPages } from '../paging';
+import { withAdministration } from './administration';
 import { PASSWORD_HELP, PASSWORD_STDIN_OPTION, readNewPassword } from './password';
 
 const add = defineCommand({

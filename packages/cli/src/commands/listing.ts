@@ -1,5 +1,5 @@
-import type { CommandContext, OptionSpecs } from '../../command';
-import { formatTable, writeJson, writeLine } from '../../output';
+import type { CommandContext, OptionSpecs } from '../command';
+import { formatTable, writeJson, writeLine } from '../output';
 
 export const JSON_OPTION = {
   json: { type: 'boolean', help: 'print JSON instead of text, for scripts' },
