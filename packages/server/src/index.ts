@@ -7,3 +7,5 @@ export * from './server';
 export { AccessAdministration, OPERATOR } from './services/access-administration';
 export { generateSigningKey } from './auth/tokens/key-ring';
 export { RegistryError } from './errors/domain-errors';
+export { looksLikeDigest, parseDigest } from './oci/digest';
+export { assertRepositoryName, assertTag } from './oci/names';

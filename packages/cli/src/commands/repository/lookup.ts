@@ -1,9 +1,6 @@
 import type { ManifestRecord, MetadataStore, PageRequest } from '@berth/metadata-store';
+import { assertRepositoryName, assertTag, looksLikeDigest, parseDigest } from '@berth/server';
 import { CommandError } from '../../command';
-
-// The OCI digest grammar. The server's own parser, which also checks the algorithm and length, is
-// internal to @berth/server; a digest it would refuse is simply not found here.
-const DIGEST_GRAMMAR = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /** The manifest a tag or digest names, as the registry tells them apart: only digests contain ':'. */
 export async function findManifest(
@@ -11,8 +8,11 @@ export async function findManifest(
   repository: string,
   reference: string,
 ): Promise<ManifestRecord> {
-  const isDigest = reference.includes(':');
-  if (isDigest && !DIGEST_GRAMMAR.test(reference)) throw new CommandError(`invalid digest "${reference}"`);
+  // The registry's own rules, so the CLI refuses exactly what the API would.
+  assertRepositoryName(repository);
+  const isDigest = looksLikeDigest(reference);
+  if (isDigest) parseDigest(reference);
+  else assertTag(reference);
   const manifest = isDigest
     ? await store.findManifestByDigest(repository, reference)
     : await store.findManifestByTag(repository, reference);
