@@ -19,45 +19,54 @@ resource "helm_release" "berth" {
   timeout         = 900
   max_history     = 10
 
-  values = [
-    yamlencode({
-      replicaCount = var.replicas
-      image = {
-        repository = var.image_repository
-        tag        = var.image_tag
+  # Whole locals rather than inline objects: the repository's tests read them to check the names
+  # against the chart's values.yaml. The credentials are a document of their own, hidden in plans.
+  values = [yamlencode(local.helm_values), yamlencode(local.helm_secret_values)]
+}
+
+locals {
+  helm_values = {
+    replicaCount = var.replicas
+    image = {
+      repository = var.image_repository
+      tag        = var.image_tag
+    }
+    config = {
+      http = {
+        publicUrl = var.public_url
       }
-      config = {
-        http = {
-          publicUrl = var.public_url
-        }
-        blobs = {
-          driver   = "s3"
-          redirect = var.s3_redirect
-          s3 = {
-            bucket         = var.s3_bucket
-            region         = var.s3_region
-            endpoint       = var.s3_endpoint
-            forcePathStyle = var.s3_force_path_style
-          }
-        }
-        metadata = {
-          driver = "postgres"
-        }
-        coordinator = {
-          driver = "redis"
+      blobs = {
+        driver   = "s3"
+        redirect = var.s3_redirect
+        s3 = {
+          bucket         = var.s3_bucket
+          region         = var.s3_region
+          endpoint       = var.s3_endpoint
+          forcePathStyle = var.s3_force_path_style
         }
       }
-      extraCaCerts = var.extra_ca_certs
-    }),
-    yamlencode({
-      secrets = {
-        postgresUrl       = var.postgres_url
-        redisUrl          = var.redis_url
-        s3AccessKeyId     = var.s3_access_key_id
-        s3SecretAccessKey = var.s3_secret_access_key
+      metadata = {
+        driver = "postgres"
       }
-    }),
-  ]
+      coordinator = {
+        driver = "redis"
+      }
+      # Explicit, so that a change of the chart's default cannot open the registry to anonymous pushes.
+      auth = {
+        enabled = true
+      }
+    }
+    extraCaCerts = var.extra_ca_certs
+  }
+
+  helm_secret_values = {
+    secrets = {
+      postgresUrl       = var.postgres_url
+      redisUrl          = var.redis_url
+      s3AccessKeyId     = var.s3_access_key_id
+      s3SecretAccessKey = var.s3_secret_access_key
+    }
+  }
 }
 
 output "release" {

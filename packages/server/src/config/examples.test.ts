@@ -2,21 +2,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { withoutEmpty } from '../../test/deployment/support/tree';
 import { loadConfig } from './load';
 
 const root = join(__dirname, '../../../..');
 const exampleDir = join(root, 'config');
-
-/** The chart writes its `config` values to the pod's file with empty strings and nulls removed. */
-function withoutEmpty(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutEmpty);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .filter(([, v]) => v !== '' && v !== null)
-      .map(([k, v]) => [k, withoutEmpty(v)]),
-  );
-}
 
 // Credentials come from secrets in every deployment, never from the files.
 const secrets = {
