@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,12 @@ export interface DistributionOptions {
  * descriptor cache its sample configuration ships with, log level warn, no access log.
  */
 export async function startDistribution(options: DistributionOptions): Promise<RegistryTarget> {
+  await access(DISTRIBUTION_BINARY).catch(() => {
+    throw new Error(
+      `CNCF Distribution is not at ${DISTRIBUTION_BINARY}: install Debian's docker-registry package ` +
+        '(apt-get install docker-registry) or set BENCH_DISTRIBUTION_BINARY',
+    );
+  });
   const id = `distribution-${options.storage}`;
   const folder = await mkdtemp(join(tmpdir(), 'berth-bench-distribution-'));
   const port = await freePort();
