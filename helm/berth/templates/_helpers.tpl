@@ -137,6 +137,9 @@ defaults then apply to whatever values.yaml leaves empty.
 {{- if and (include "berth.embedded" .) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) -}}
 {{- fail "config: filesystem, pglite and memory keep state inside one pod; use s3, postgres and redis for more than one replica or for autoscaling" -}}
 {{- end -}}
+{{- if and (gt (int $c.http.workers) 1) (or (ne $c.metadata.driver "postgres") (ne $c.coordinator.driver "redis")) -}}
+{{- fail "config.http.workers above 1 needs config.metadata.driver postgres and config.coordinator.driver redis: worker processes share no memory" -}}
+{{- end -}}
 {{- if and (eq $c.blobs.driver "s3") (not $c.blobs.s3.bucket) -}}
 {{- fail "config.blobs.s3.bucket is required with the s3 driver" -}}
 {{- end -}}

@@ -24,4 +24,39 @@ describe('Helm chart values', () => {
     );
     expect(schemaProblems(mergeValues(chartValues(), { confg: {} }))).not.toEqual([]);
   });
+
+  it.each([
+    ['config.http.workers', { config: { http: { workers: 4 } } }, { config: { http: { workers: 0 } } }],
+    [
+      'config.uploads.janitorIntervalSeconds',
+      { config: { uploads: { janitorIntervalSeconds: 0 } } },
+      { config: { uploads: { janitorIntervalSeconds: -1 } } },
+    ],
+    [
+      'grafanaDashboard',
+      {
+        grafanaDashboard: {
+          enabled: true,
+          labelKey: 'grafana.example.com/dashboard',
+          labelValue: 1,
+          namespace: 'monitoring',
+          annotations: { grafana_folder: 'Berth' },
+        },
+      },
+      { grafanaDashboard: { labelKey: 'not a label' } },
+    ],
+    [
+      'grafanaDashboard.labelValue',
+      { grafanaDashboard: { labelValue: 'true' } },
+      { grafanaDashboard: { labelValue: '1 ' } },
+    ],
+    [
+      'grafanaDashboard.namespace',
+      { grafanaDashboard: { namespace: '' } },
+      { grafanaDashboard: { namespce: 'x' } },
+    ],
+  ])('the schema takes a valid %s and refuses an invalid one', (_name, valid, invalid) => {
+    expect(schemaProblems(mergeValues(chartValues(), valid))).toEqual([]);
+    expect(schemaProblems(mergeValues(chartValues(), invalid))).not.toEqual([]);
+  });
 });
