@@ -8,7 +8,8 @@ import type { Config } from './config/schema';
 import { createAccessServices } from './auth/access-services';
 import { createApp } from './http/app';
 import { InFlightHandlers } from './http/in-flight';
-import { RegistryMetrics } from './http/metrics';
+import { instrumentBackends } from './observability/instrumented-backends';
+import { RegistryMetrics } from './observability/registry-metrics';
 import { createRegistryServices, type Backends } from './services/registry-services';
 import type { UploadJanitor } from './services/upload-janitor';
 
@@ -63,18 +64,20 @@ export async function openBackends(config: Config): Promise<Backends> {
 }
 
 /** Builds a registry on open backends; `openRegistry` does both. */
-export function createRegistry(config: Config, backends: Backends, logger: Logger): Registry {
-  const metrics = new RegistryMetrics();
+export function createRegistry(config: Config, opened: Backends, logger: Logger): Registry {
+  const metrics = new RegistryMetrics({ blobStore: opened.blobs.kind });
+  // Everything below reaches the backends through these, so every call is measured.
+  const backends = instrumentBackends(opened, metrics.backends);
   // Redirect by default wherever the store can presign (it answers undefined where it cannot).
   const redirect = config.blobs.redirect ?? config.blobs.driver === 's3';
   const services = createRegistryServices(backends, {
     uploadSessionTtlSeconds: config.uploads.sessionTtlSeconds,
     manifestMaxBytes: config.manifests.maxBytes,
     ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
-    uploadObserver: metrics.uploads,
+    uploadObserver: metrics.blobs.uploads,
     janitorObserver: {
       discarded: (key) => {
-        metrics.abandonedUploadDiscarded();
+        metrics.blobs.abandonedUploadDiscarded();
         logger.info({ key }, 'discarded the bytes of an abandoned upload');
       },
       sweepFailed: (error) => logger.warn({ err: error }, 'upload janitor sweep failed'),
@@ -93,6 +96,7 @@ export function createRegistry(config: Config, backends: Backends, logger: Logge
     config,
     { access: backends.metadata.access, coordinator: backends.coordinator },
     logger,
+    metrics.access,
   );
   if (!config.auth.enabled)
     logger.warn('auth is off: anyone who can reach this registry may pull, push and delete');

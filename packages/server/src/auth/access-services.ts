@@ -1,11 +1,11 @@
 import type { Coordinator } from '@berth/coordinator';
 import type { AccessStore } from '@berth/metadata-store';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema';
+import type { Config, RequestClass } from '../config/schema';
 import type { ChallengeSettings } from '../http/access/challenge';
 import { AccessAdministration } from '../services/access-administration';
 import { AccessPolicy } from './access-policy';
-import { Authenticator } from './authenticator';
+import { Authenticator, type CacheObserver } from './authenticator';
 import { CallerIdentification } from './caller-identification';
 import { NamespaceResolver } from './namespaces';
 import { bucketOf, RateLimiter } from './rate-limiter';
@@ -28,11 +28,19 @@ export interface AccessServices {
   };
 }
 
+/** Told of access decisions, for metrics. */
+export interface AccessObserver {
+  rateLimitRejected(requestClass: RequestClass): void;
+  loginFailed(): void;
+  verifiedCredentialsCache: CacheObserver;
+}
+
 /** Builds authentication, authorization and rate limiting as configured. */
 export function createAccessServices(
   config: Config,
   backends: { access: AccessStore; coordinator: Coordinator },
   logger: Logger,
+  observer?: AccessObserver,
 ): AccessServices {
   const { auth, rateLimits } = config;
   const namespaces = new NamespaceResolver(auth.namespacePrefixes);
@@ -41,6 +49,7 @@ export function createAccessServices(
         coordinator: backends.coordinator,
         defaults: rateLimits.defaults,
         overrides: rateLimits.overrides,
+        ...(observer ? { onRejected: observer.rateLimitRejected } : {}),
       })
     : undefined;
   if (!auth.enabled) return { namespaces, ...(rateLimiter ? { rateLimiter } : {}) };
@@ -71,7 +80,11 @@ export function createAccessServices(
     coordinator: backends.coordinator,
     failedLogins: bucketOf(auth.failedLogins),
     // The account name is logged to trace guessing; the password never is.
-    onFailedLogin: (event) => logger.warn(event, 'login refused'),
+    onFailedLogin: (event) => {
+      logger.warn(event, 'login refused');
+      observer?.loginFailed();
+    },
+    ...(observer ? { onVerifiedCacheLookup: observer.verifiedCredentialsCache } : {}),
   });
   const identification = new CallerIdentification(authenticator, verifier);
   const policy = new AccessPolicy(backends.access, namespaces);

@@ -9,12 +9,17 @@ import { verifyAgainstDummy, verifySecret } from './passwords';
 /** Told of every refused login, for the log; never given the password. */
 export type FailedLoginObserver = (event: { account: string; source: string; reason: string }) => void;
 
+/** Told whether each lookup in a cache found what it looked for. */
+export type CacheObserver = (result: 'hit' | 'miss') => void;
+
 export interface AuthenticatorOptions {
   access: AccessStore;
   coordinator: Coordinator;
   /** Failed logins per client address: the bucket every failure takes a token from. */
   failedLogins: TokenBucketLimit;
   onFailedLogin?: FailedLoginObserver;
+  /** Told of every lookup in the cache of credentials verified recently. */
+  onVerifiedCacheLookup?: CacheObserver;
 }
 
 // Clients that send Basic credentials on every request would otherwise pay a memory-hard hash
@@ -77,7 +82,9 @@ export class Authenticator {
 
   async #verify(secret: string, hash: string): Promise<boolean> {
     const key = createHash('sha256').update(hash).update('\0').update(secret).digest('base64');
-    if (this.#verified.has(key)) return true;
+    const hit = this.#verified.has(key);
+    this.#options.onVerifiedCacheLookup?.(hit ? 'hit' : 'miss');
+    if (hit) return true;
     if (!(await verifySecret(secret, hash))) return false;
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
     this.#verified.add(key);

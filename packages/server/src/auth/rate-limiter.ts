@@ -19,6 +19,8 @@ export interface RateLimiterOptions {
   coordinator: Coordinator;
   defaults: Record<RequestClass, Rate>;
   overrides: readonly RateOverride[];
+  /** Told of every request refused for its rate limit, for metrics. */
+  onRejected?: (requestClass: RequestClass) => void;
 }
 
 /** Who a request is counted against, and where it goes. */
@@ -63,6 +65,7 @@ export class RateLimiter {
     const caller = account === undefined ? `addr:${source}` : `acct:${account}`;
     const bucket = `rate:${requestClass}:${scope}${caller}`;
     const result = await coordinator.takeTokens(bucket, bucketOf(rate), 1);
+    if (!result.allowed) this.#options.onRejected?.(requestClass);
     return { ...result, limit: rate.burst };
   }
 }

@@ -25,7 +25,7 @@ const keySource = z
 /** A sustained rate with a burst: the token bucket every request class is limited by. */
 const rate = z.object({ perSecond: z.coerce.number().positive(), burst: positiveInt }).strict();
 
-const REQUEST_CLASSES = ['manifestReads', 'blobReads', 'writes'] as const;
+export const REQUEST_CLASSES = ['manifestReads', 'blobReads', 'writes'] as const;
 
 /** The whole configuration: YAML file and BERTH_* environment variables both map onto this tree. */
 export const configSchema = z

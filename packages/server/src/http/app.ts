@@ -1,13 +1,16 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { AccessServices } from '../auth/access-services';
+import type { RegistryMetrics } from '../observability/registry-metrics';
+import { requestContext } from '../observability/request-context';
 import type { RegistryServices } from '../services/registry-services';
 import { createAccessGuard, identityOf } from './access/access-guard';
+import { countBodyBytes } from './body-bytes';
 import { createErrorHandler } from './error-handler';
 import { createHealthRoutes, type HealthProbe } from './health-routes';
 import type { InFlightHandlers } from './in-flight';
-import type { RegistryMetrics } from './metrics';
+import { routesMountedAt } from './metrics';
+import { createRequestLogging } from './request-logging';
 import { createRouteDispatcher } from './route-table';
 import { createBaseRoutes } from './routes/base-routes';
 import { createBlobRoutes } from './routes/blob-routes';
@@ -45,20 +48,11 @@ export function createApp({
   app.disable('x-powered-by');
   app.set('etag', false);
   if (trustedProxyHops > 0) app.set('trust proxy', trustedProxyHops);
+  countBodyBytes(app);
+  app.use(requestContext());
   // Request logs are written at info; below that level the middleware would only cost time.
-  if (logger.isLevelEnabled('info')) {
-    app.use(
-      pinoHttp({
-        logger,
-        // Probes and scrapes would drown the log.
-        autoLogging: {
-          ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics',
-        },
-        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      }),
-    );
-  }
-  app.use(metrics.middleware());
+  if (logger.isLevelEnabled('info')) app.use(createRequestLogging(logger));
+  app.use(metrics.http.middleware());
   app.use(createHealthRoutes({ probes, isDraining }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
@@ -71,7 +65,7 @@ export function createApp({
   const { auth, rateLimiter, namespaces } = access;
   if (auth) {
     app.use(createTokenRoutes(auth));
-    app.use(ADMIN_PREFIX, createAdminRoutes(auth));
+    app.use(ADMIN_PREFIX, routesMountedAt(ADMIN_PREFIX), createAdminRoutes(auth));
   }
   const routes = [
     ...createBaseRoutes(),
@@ -86,7 +80,7 @@ export function createApp({
       mayMountFrom: async (res, from) =>
         !auth || (from !== undefined && (await auth.policy.allows(identityOf(res), from, ['pull']))),
     }),
-    ...createBlobRoutes({ blobs: services.blobs, bytesSent: metrics.bytesSent }),
+    ...createBlobRoutes({ blobs: services.blobs, pulls: metrics.blobs.pulls }),
     ...createManifestRoutes({ manifests: services.manifests }),
   ];
   const guard =

@@ -33,9 +33,16 @@ export interface UploadObserver {
   sessionOpened(): void;
   sessionClosed(): void;
   bytesReceived(bytes: number): void;
+  /** A blob upload completed: its size, and the time since its session started (in any process). */
+  blobUploaded(bytes: number, seconds: number): void;
 }
 
-const noObserver: UploadObserver = { sessionOpened() {}, sessionClosed() {}, bytesReceived() {} };
+const noObserver: UploadObserver = {
+  sessionOpened() {},
+  sessionClosed() {},
+  bytesReceived() {},
+  blobUploaded() {},
+};
 
 /** Blob uploads: sessions, chunks in order, digest verification and the final hand-over to the repository. */
 export class UploadService {
@@ -89,6 +96,7 @@ export class UploadService {
       try {
         const stored = await this.storeBlob(repository, write, digest, hasher);
         await this.closeSession(id);
+        this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
         return stored;
       } catch (error) {
         if (error instanceof InvalidDigestError) await this.discard(id, write);
@@ -217,6 +225,11 @@ export class UploadService {
     await this.deps.sessions.delete(id);
     this.observer.sessionClosed();
   }
+}
+
+/** Seconds since an ISO time, possibly of another process's clock, so never below zero. */
+function secondsSince(isoTime: string): number {
+  return Math.max(0, (Date.now() - Date.parse(isoTime)) / 1000);
 }
 
 function assertDigest(expected: Digest, actualHex: string): void {

@@ -6,8 +6,11 @@ import { RangeNotSatisfiableError } from '../../errors/domain-errors';
 import type { BlobService } from '../../services/blob-service';
 import { ROUTES, type Route } from '../route-table';
 
-/** Reports bytes served from blob bodies. */
-export type BytesSentObserver = (bytes: number) => void;
+/** Told of every pull streamed through this process. */
+export interface PullObserver {
+  /** `seconds` from opening the blob to the end; `completed` is false when the client left early. */
+  streamed(bytes: number, seconds: number, completed: boolean): void;
+}
 
 /** The single range the client asked for; several ranges or a malformed header get the whole blob. */
 function requestedRange(req: Request, blob: BlobRecord): ByteRange | undefined {
@@ -30,13 +33,7 @@ function describe(res: Response, blob: BlobRecord): void {
 }
 
 /** Blobs by digest: pull (streamed or redirected), existence check, delete. */
-export function createBlobRoutes({
-  blobs,
-  bytesSent,
-}: {
-  blobs: BlobService;
-  bytesSent: BytesSentObserver;
-}): Route[] {
+export function createBlobRoutes({ blobs, pulls }: { blobs: BlobService; pulls: PullObserver }): Route[] {
   return [
     {
       ...ROUTES.blob,
@@ -61,6 +58,7 @@ export function createBlobRoutes({
             res.redirect(307, redirect);
             return;
           }
+          const opened = performance.now();
           const read = await blobs.open(blob, range);
           if (read.range) {
             res.status(206);
@@ -70,14 +68,16 @@ export function createBlobRoutes({
             res.setHeader('Content-Length', read.size);
           }
           let sent = 0;
+          let completed = false;
           read.stream.on('data', (chunk: Buffer) => (sent += chunk.length));
           try {
             await pipeline(read.stream, res);
+            completed = true;
           } catch (error) {
             // A client that hangs up mid-download is routine, not a server error.
             if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
           } finally {
-            bytesSent(sent);
+            pulls.streamed(sent, (performance.now() - opened) / 1000, completed);
           }
         },
         DELETE: async (_req, res, { name, digest }) => {
