@@ -9,3 +9,4 @@ export { generateSigningKey } from './auth/tokens/key-ring';
 export { RegistryError } from './errors/domain-errors';
 export { looksLikeDigest, parseDigest } from './oci/digest';
 export { assertRepositoryName, assertTag } from './oci/names';
+export { servePodMetrics } from './observability/pod-metrics';

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createBlobStore, type BlobStoreConfig } from '@berth/blob-store';
 import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
 import { createMetadataStore, type MetadataStoreConfig } from '@berth/metadata-store';
@@ -9,6 +10,7 @@ import { createAccessServices } from './auth/access-services';
 import { createApp } from './http/app';
 import { InFlightHandlers } from './http/in-flight';
 import { instrumentBackends } from './observability/instrumented-backends';
+import { sharePodMetrics } from './observability/pod-metrics';
 import { RegistryMetrics } from './observability/registry-metrics';
 import { createRegistryServices, type Backends } from './services/registry-services';
 import type { UploadJanitor } from './services/upload-janitor';
@@ -66,6 +68,7 @@ export async function openBackends(config: Config): Promise<Backends> {
 /** Builds a registry on open backends; `openRegistry` does both. */
 export function createRegistry(config: Config, opened: Backends, logger: Logger): Registry {
   const metrics = new RegistryMetrics({ blobStore: opened.blobs.kind });
+  if (cluster.isWorker) sharePodMetrics(metrics.registry);
   // Everything below reaches the backends through these, so every call is measured.
   const backends = instrumentBackends(opened, metrics.backends);
   // Redirect by default wherever the store can presign (it answers undefined where it cannot).

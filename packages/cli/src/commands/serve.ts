@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createLogger, loadConfig, startServer, type Config } from '@berth/server';
+import { createLogger, loadConfig, servePodMetrics, startServer, type Config } from '@berth/server';
 import type { Logger } from 'pino';
 import { defineCommand } from '../command';
 
@@ -43,6 +43,7 @@ function onStopSignal(handler: (signal: NodeJS.Signals) => void): void {
  */
 function superviseWorkers(count: number, logger: Logger): void {
   let stopping = false;
+  servePodMetrics();
   for (let i = 0; i < count; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { AccessServices } from '../auth/access-services';
+import { podMetrics } from '../observability/pod-metrics';
 import type { RegistryMetrics } from '../observability/registry-metrics';
 import { requestContext } from '../observability/request-context';
 import type { RegistryServices } from '../services/registry-services';
@@ -56,7 +58,7 @@ export function createApp({
   app.use(createHealthRoutes({ probes, isDraining }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
-    res.end(await metrics.registry.metrics());
+    res.end(await (cluster.isWorker ? podMetrics() : metrics.registry.metrics()));
   });
   app.use('/v2', (_req, res, next) => {
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BerthProcess, LogEntry } from '../support/berth-process';
+import { Scrape } from '../support/prometheus';
 import { randomBlob, sha256, uniqueRepo } from '../support/oci-client';
 import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { pullBlob } from '../support/upload-steps';
@@ -10,10 +11,15 @@ const WORKERS = 2;
 
 /** GET on a connection of its own: the primary hands each new connection to the next worker. */
 function getOnNewConnection(url: string): Promise<number> {
+  return textOnNewConnection(url).then(({ status }) => status);
+}
+
+function textOnNewConnection(url: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     get(url, { agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
     }).once('error', reject);
   });
 }
@@ -87,6 +93,18 @@ describe(`one process with http.workers = ${WORKERS}`, () => {
     }, 5_000);
     expect(new Set(served)).toEqual(new Set(workers));
     expect((await pullBlob(cluster.client(), name, sha256(data))).equals(data)).toBe(true);
+  });
+
+  it('answers every scrape with the whole pod: the sum over its workers', async () => {
+    const listed = { route: '/v2/:name/tags/list', method: 'GET', status: '200' };
+    // Scrapes on new connections land on every worker in turn; each must report all requests.
+    const counts: number[] = [];
+    for (let i = 0; i < 2 * WORKERS; i++) {
+      const { status, text } = await textOnNewConnection(`${primary.url}/metrics`);
+      expect(status).toBe(200);
+      counts.push(new Scrape(text).value('berth_http_requests_total', listed));
+    }
+    expect(counts).toEqual(Array<number>(2 * WORKERS).fill(8));
   });
 
   it('replaces a worker that dies', async () => {
