@@ -1,11 +1,10 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { CallerIdentification } from '../../auth/caller-identification';
-import { parseScopes } from '../../auth/scopes';
+import { formatScope, parseScopes } from '../../auth/scopes';
 import type { TokenGrant, TokenService } from '../../auth/token-service';
-import { formatScope } from '../../auth/scopes';
 import { AuthenticationError } from '../../errors/access-errors';
-import { credentialsOf } from '../access/credentials';
 import { TOKEN_PATH } from '../access/challenge';
+import { credentialsOf } from '../access/credentials';
 
 export interface TokenRouteDependencies {
   tokens: TokenService;
