@@ -23,11 +23,7 @@ const BOB = { username: 'bob', password: 'bob-password-12' };
 const CAROL = { username: 'carol', password: 'carol-password-1' };
 
 /** Signs claims as a token issuer would, so tests can forge every kind of bad token. */
-function forge(
-  privatePem: string,
-  claims: Record<string, unknown>,
-  kid = 'current',
-) {
+function forge(privatePem: string, claims: Record<string, unknown>, kid = 'current') {
   return sign(
     {
       iss: ISSUER,
