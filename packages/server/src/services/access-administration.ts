@@ -118,6 +118,11 @@ export class AccessAdministration {
     if (!user.globalAdmin && (await this.access.roleOf(name, user.name)) === undefined) {
       throw new AccessDeniedError(`you are not a member of ${name}`);
     }
+    return this.existingNamespace(name);
+  }
+
+  // Callers have checked the actor's rights already; this only tells a missing namespace apart.
+  private async existingNamespace(name: string): Promise<NamespaceRecord> {
     const namespace = await this.access.findNamespace(name);
     if (!namespace) throw new AccountNotFoundError(`no namespace ${name}`);
     return namespace;
@@ -151,7 +156,7 @@ export class AccessAdministration {
 
   async members(actor: Identity, namespace: string): Promise<Membership[]> {
     await this.requireNamespaceAdmin(actor, namespace);
-    await this.namespace(actor, namespace);
+    await this.existingNamespace(namespace);
     return this.access.members(namespace);
   }
 
@@ -177,7 +182,7 @@ export class AccessAdministration {
 
   async robots(actor: Identity, namespace: string): Promise<RobotView[]> {
     await this.requireNamespaceAdmin(actor, namespace);
-    await this.namespace(actor, namespace);
+    await this.existingNamespace(namespace);
     return (await this.access.robots(namespace)).map(robotView);
   }
 
