@@ -1,3 +1,4 @@
+import type { ChannelListener, ChannelSubscription } from './channels';
 import type { TokenBucketLimit, TokenBucketResult } from './rate-limit';
 
 /** A value kept by the coordinator, with the version that a compare-and-set must name. */
@@ -14,7 +15,8 @@ export interface LockHandle {
 
 /**
  * Short-lived shared state for stateless processes: expiring versioned records (sessions),
- * plain expiring values (caches) and mutual-exclusion locks with a time-to-live.
+ * plain expiring values (caches), mutual-exclusion locks with a time-to-live, token buckets and
+ * broadcast channels.
  * Losing it loses work in progress, never durable data.
  */
 export interface Coordinator {
@@ -48,6 +50,14 @@ export interface Coordinator {
    * Buckets left alone long enough to refill are forgotten.
    */
   takeTokens(bucket: string, limit: TokenBucketLimit, cost: number): Promise<TokenBucketResult>;
+
+  /**
+   * Delivers `message` to the listeners on `channel` in every process sharing the backend, this
+   * one included, in the order published. Resolves once the backend has handed it to them.
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /** Starts listening on `channel`; see ChannelListener for when delivery can be relied on. */
+  subscribe(channel: string, listener: ChannelListener): ChannelSubscription;
 
   /** Throws when the backend cannot be reached. */
   checkHealth(): Promise<void>;

@@ -1,3 +1,4 @@
+export * from './channels';
 export * from './coordinator';
 export * from './create-coordinator';
 export * from './memory/memory-coordinator';

@@ -1,9 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Coordinator } from '../coordinator';
+import { heard, listening } from './channel-contract';
 
 /** A coordinator under test, and how to dispose of it; cleanup throws if the test left state behind. */
 export interface CoordinatorFixture {
   coordinator: Coordinator;
+  /**
+   * A coordinator on the same backend, as another process of the deployment has; the in-process
+   * adapter, which shares nothing between processes, answers its own. Closed by `cleanup`.
+   */
+  sibling(): Coordinator;
   cleanup(): Promise<void>;
 }
 
@@ -58,6 +64,65 @@ export function describeCoordinatorContract(
     it('can be closed more than once', async () => {
       await coordinator.close();
       await expect(coordinator.close()).resolves.toBeUndefined();
+    });
+
+    describe('channels', () => {
+      it('delivers what is published to listeners in every process, in order', async () => {
+        const sibling = fixture.sibling();
+        const here = await listening(coordinator, 'events');
+        const there = await listening(sibling, 'events');
+        for (const message of ['one', UNICODE, 'three']) await sibling.publish('events', message);
+        for (const { listener } of [here, there]) {
+          await listener.until((events) => events.length === 4);
+          expect(listener.events).toEqual(['resumed', 'message:one', `message:${UNICODE}`, 'message:three']);
+        }
+        await Promise.all([here.subscription.close(), there.subscription.close()]);
+      });
+
+      it('keeps channels apart', async () => {
+        const events = await listening(coordinator, 'events');
+        const other = await listening(coordinator, 'other');
+        await coordinator.publish('other', 'for other');
+        await coordinator.publish('events', 'for events');
+        await events.listener.until(heard('message:for events'));
+        await other.listener.until(heard('message:for other'));
+        expect(events.listener.messages).toEqual(['for events']);
+        expect(other.listener.messages).toEqual(['for other']);
+        await Promise.all([events.subscription.close(), other.subscription.close()]);
+      });
+
+      it('stops delivering to a closed subscription only', async () => {
+        const kept = await listening(coordinator, 'events');
+        const closed = await listening(coordinator, 'events');
+        await closed.subscription.close();
+        await closed.subscription.close();
+        await coordinator.publish('events', 'after');
+        await kept.listener.until(heard('message:after'));
+        // Delivery is in order, so had the closed one been sent 'after', it would have it by now.
+        await coordinator.publish('events', 'fence');
+        await kept.listener.until(heard('message:fence'));
+        expect(closed.listener.messages).toEqual([]);
+        await kept.subscription.close();
+      });
+
+      it('lets a channel be listened to again after its last listener left', async () => {
+        const first = await listening(coordinator, 'events');
+        await first.subscription.close();
+        const second = await listening(coordinator, 'events');
+        await coordinator.publish('events', 'again');
+        await second.listener.until(heard('message:again'));
+        await second.subscription.close();
+      });
+
+      it('publishes to a channel nobody listens to', async () => {
+        await expect(coordinator.publish('nobody', 'lost')).resolves.toBeUndefined();
+      });
+
+      it('interrupts its listeners when closed', async () => {
+        const { listener } = await listening(coordinator, 'events');
+        await coordinator.close();
+        expect(listener.events).toEqual(['resumed', 'interrupted']);
+      });
     });
 
     describe('records', () => {

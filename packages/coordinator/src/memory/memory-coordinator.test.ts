@@ -3,5 +3,5 @@ import { MemoryCoordinator } from './memory-coordinator';
 
 describeCoordinatorContract('memory', async () => {
   const coordinator = new MemoryCoordinator();
-  return { coordinator, cleanup: () => coordinator.close() };
+  return { coordinator, sibling: () => coordinator, cleanup: () => coordinator.close() };
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ChannelListener, ChannelSubscription } from '../channels';
 import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
 import type { TokenBucketLimit, TokenBucketResult } from '../rate-limit';
 import { assertValidTake } from '../token-bucket';
@@ -54,6 +55,7 @@ export class MemoryCoordinator implements Coordinator {
   private readonly records = new Map<string, RecordEntry>();
   private readonly locks = new Map<string, LockEntry>();
   private readonly buckets = new Map<string, BucketEntry>();
+  private readonly channels = new Map<string, Set<ChannelListener>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor({ sweepIntervalMs = 10_000 }: MemoryCoordinatorOptions = {}) {
@@ -144,6 +146,25 @@ export class MemoryCoordinator implements Coordinator {
     return { allowed: true, remaining: Math.floor(left), retryAfterMs: 0 };
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    // A copy, so a listener that unsubscribes while hearing the message does not upset the loop.
+    for (const listener of [...(this.channels.get(channel) ?? [])]) listener.message(message);
+  }
+
+  // Delivery within one process never breaks, so a listener is resumed at once and interrupted only by close.
+  subscribe(channel: string, listener: ChannelListener): ChannelSubscription {
+    const listeners = this.channels.get(channel) ?? new Set();
+    this.channels.set(channel, listeners);
+    listeners.add(listener);
+    listener.resumed();
+    return {
+      close: async () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.channels.get(channel) === listeners) this.channels.delete(channel);
+      },
+    };
+  }
+
   async checkHealth(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -151,6 +172,9 @@ export class MemoryCoordinator implements Coordinator {
     this.records.clear();
     this.locks.clear();
     this.buckets.clear();
+    const listeners = [...this.channels.values()].flatMap((set) => [...set]);
+    this.channels.clear();
+    for (const listener of listeners) listener.interrupted();
   }
 
   private heldBy(lock: LockHandle): LockEntry | undefined {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redisScripts, type ScriptedRedis } from './redis-scripts';
 
 const MAX_RECONNECT_DELAY_MS = 2_000;
@@ -9,7 +9,11 @@ function reconnectDelay(attempt: number): number {
 }
 
 /** Opens a client tuned for a long-running server that must outlive Redis restarts on its own. */
-export function connectRedis(url: string, onError: (error: Error) => void): ScriptedRedis {
+export function connectRedis(
+  url: string,
+  onError: (error: Error) => void,
+  overrides: Partial<RedisOptions> = {},
+): ScriptedRedis {
   const redis = new Redis(url, {
     // Never give up reconnecting: a pod must heal by itself once Redis is back, without a restart.
     retryStrategy: reconnectDelay,
@@ -28,6 +32,7 @@ export function connectRedis(url: string, onError: (error: Error) => void): Scri
     socketTimeout: 5_000,
     connectionName: 'berth',
     scripts: redisScripts,
+    ...overrides,
   });
   redis.on('error', onError);
   // The `scripts` option defines these commands on the instance at construction.

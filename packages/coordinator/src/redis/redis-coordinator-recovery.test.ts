@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer, type RedisServer } from '@berth/testing/redis';
+import { heard, listening } from '../contract/channel-contract';
 import { RedisCoordinator } from './redis-coordinator';
 
 const PORT = 6391;
@@ -50,5 +52,37 @@ describe('RedisCoordinator across a Redis restart', () => {
     const lock = await coordinator.acquireLock('session', 60_000);
     expect(await coordinator.extendLock(lock!, 60_000)).toBe(true);
     expect(await coordinator.releaseLock(lock!)).toBe(true);
+  });
+
+  it('tells listeners when delivery stops and resumes, and delivers again after a restart', async () => {
+    const publisher = new RedisCoordinator({ url: server.url });
+    const { listener, subscription } = await listening(coordinator, 'events');
+    try {
+      await server.stop();
+      await listener.until(heard('interrupted'));
+      await server.restart();
+      await listener.until((events) => events.filter((event) => event === 'resumed').length === 2, 10_000);
+      await publisher.publish('events', 'after the restart');
+      await listener.until(heard('message:after the restart'));
+      expect(listener.events).toEqual(['resumed', 'interrupted', 'resumed', 'message:after the restart']);
+    } finally {
+      await subscription.close();
+      await publisher.close();
+    }
+  });
+
+  it('resubscribes by itself when Redis drops the listening connection', async () => {
+    const admin = new Redis(server.url);
+    const { listener, subscription } = await listening(coordinator, 'events');
+    try {
+      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+      await listener.until((events) => events.filter((event) => event === 'resumed').length === 2, 10_000);
+      await admin.publish('berth:channel:events', 'after the drop');
+      await listener.until(heard('message:after the drop'));
+      expect(listener.events).toEqual(['resumed', 'interrupted', 'resumed', 'message:after the drop']);
+    } finally {
+      await subscription.close();
+      await admin.quit();
+    }
   });
 });

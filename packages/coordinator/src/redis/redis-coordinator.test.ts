@@ -41,10 +41,16 @@ async function discardBuckets(prefix: string): Promise<string[]> {
 
 describeCoordinatorContract('redis', async () => {
   const coordinator = new RedisCoordinator({ url, keyPrefix });
+  const siblings: RedisCoordinator[] = [];
   return {
     coordinator,
+    sibling() {
+      const sibling = new RedisCoordinator({ url, keyPrefix });
+      siblings.push(sibling);
+      return sibling;
+    },
     async cleanup() {
-      await coordinator.close();
+      await Promise.all([coordinator, ...siblings].map((pod) => pod.close()));
       const lasting = await discardBuckets(keyPrefix);
       if (lasting.length > 0) throw new Error(`test left buckets without expiry: ${lasting.join(', ')}`);
       const left = await keysUnder(keyPrefix);

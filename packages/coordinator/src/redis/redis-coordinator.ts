@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ChannelListener, ChannelSubscription } from '../channels';
 import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
 import type { TokenBucketLimit, TokenBucketResult } from '../rate-limit';
 import { assertValidTake } from '../token-bucket';
 import { assertValidTtl } from '../ttl';
+import { RedisChannelSubscriber } from './redis-channel-subscriber';
 import { connectRedis } from './redis-connection';
 import type { ScriptedRedis } from './redis-scripts';
 
@@ -13,7 +15,9 @@ import type { ScriptedRedis } from './redis-scripts';
  *   <keyPrefix>lock:<name>    string: the holder's random token
  *   <keyPrefix>bucket:<name>  hash { tokens, at: when they were counted }, expiring once refilled
  *
- * Records, locks and buckets live in separate namespaces, so they may share names.
+ * Records, locks and buckets live in separate namespaces, so they may share names. Broadcast
+ * channels are named <keyPrefix>channel:<channel>, so deployments sharing a Redis do not hear
+ * each other.
  */
 
 const HEALTH_CHECK_TIMEOUT_MS = 1_000;
@@ -36,10 +40,16 @@ export class RedisCoordinator implements Coordinator {
   readonly kind = 'redis';
   private readonly redis: ScriptedRedis;
   private readonly keyPrefix: string;
+  private readonly openSubscriber: () => RedisChannelSubscriber;
+  private subscriber: RedisChannelSubscriber | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor({ url, keyPrefix = 'berth:', onError = () => undefined }: RedisCoordinatorOptions) {
     this.redis = connectRedis(url, onError);
     this.keyPrefix = keyPrefix;
+    // Opened on the first subscription: a process that never listens needs no second connection.
+    this.openSubscriber = () =>
+      new RedisChannelSubscriber(connectRedis(url, onError, { autoResubscribe: false }));
   }
 
   async get(key: string): Promise<VersionedValue | undefined> {
@@ -99,6 +109,15 @@ export class RedisCoordinator implements Coordinator {
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.publish(this.channelName(channel), message);
+  }
+
+  subscribe(channel: string, listener: ChannelListener): ChannelSubscription {
+    this.subscriber ??= this.openSubscriber();
+    return this.subscriber.subscribe(this.channelName(channel), listener);
+  }
+
   async checkHealth(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -114,7 +133,14 @@ export class RedisCoordinator implements Coordinator {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Once: a second QUIT sent before the first has closed the socket would fail.
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    await this.subscriber?.close();
     if (this.redis.status === 'ready') {
       // QUIT lets replies already in flight arrive before the connection closes.
       await this.redis.quit();
@@ -134,5 +160,9 @@ export class RedisCoordinator implements Coordinator {
 
   private bucketKey(name: string): string {
     return `${this.keyPrefix}bucket:${name}`;
+  }
+
+  private channelName(channel: string): string {
+    return `${this.keyPrefix}channel:${channel}`;
   }
 }
