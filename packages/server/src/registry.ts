@@ -76,6 +76,22 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
   const services = createRegistryServices(backends, {
     uploadSessionTtlSeconds: config.uploads.sessionTtlSeconds,
     manifestMaxBytes: config.manifests.maxBytes,
+    ...(config.manifests.cache.ttlSeconds > 0
+      ? {
+          manifestCache: {
+            ttlMs: config.manifests.cache.ttlSeconds * 1000,
+            maxBytes: config.manifests.cache.maxBytes,
+          },
+        }
+      : {}),
+    manifestCacheObserver: {
+      lookedUp: (hit) => metrics.caches.lookedUp('manifests', hit),
+      broadcastFailed: (repository, error) =>
+        logger.warn(
+          { err: error, repository },
+          'could not tell other processes that a repository changed: they may serve its old manifests until their cache entries expire',
+        ),
+    },
     ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
     uploadObserver: metrics.blobs.uploads,
     janitorObserver: {
@@ -123,7 +139,7 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     },
     close: async () => {
       await inFlight.settled(HANDLER_SETTLE_MS);
-      await janitor.stop();
+      await services.close();
       await Promise.allSettled([
         backends.blobs.close(),
         backends.metadata.close(),

@@ -75,7 +75,7 @@ describe('RedisCoordinator across a Redis restart', () => {
     const admin = new Redis(server.url);
     const { listener, subscription } = await listening(coordinator, 'events');
     try {
-      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
+      expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
       await listener.until((events) => events.filter((event) => event === 'resumed').length === 2, 10_000);
       await admin.publish('berth:channel:events', 'after the drop');
       await listener.until(heard('message:after the drop'));

@@ -104,7 +104,19 @@ export const configSchema = z
         janitorIntervalSeconds: seconds.default(300),
       })
       .prefault({}),
-    manifests: z.object({ maxBytes: positiveInt.default(4 * MiB) }).prefault({}),
+    manifests: z
+      .object({
+        maxBytes: positiveInt.default(4 * MiB),
+        /** Manifests each process keeps after reading them; see ManifestCache. */
+        cache: z
+          .object({
+            /** The longest an entry is served from memory; 0 turns the cache off. */
+            ttlSeconds: seconds.default(10),
+            maxBytes: positiveInt.default(32 * MiB),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
     shutdown: z.object({ graceSeconds: seconds.default(25) }).prefault({}),
     auth: z
       .object({

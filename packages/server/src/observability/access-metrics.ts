@@ -1,16 +1,16 @@
 import { Counter, type Registry } from 'prom-client';
 import type { AccessObserver } from '../auth/access-services';
 import { REQUEST_CLASSES, type RequestClass } from '../config/schema';
+import type { CacheMetrics } from './cache-metrics';
 
-const VERIFIED_CREDENTIALS = 'verified_credentials';
-
-/** Rate-limit refusals, failed logins and the verified-credentials cache. */
+/** Rate-limit refusals, failed logins and the verified-credentials cache's lookups. */
 export class AccessMetrics implements AccessObserver {
   readonly #rateLimited: Counter<'class'>;
   readonly #failedLogins: Counter;
-  readonly #cacheRequests: Counter<'cache' | 'result'>;
+  readonly #caches: CacheMetrics;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, caches: CacheMetrics) {
+    this.#caches = caches;
     const registers = [registry];
     this.#rateLimited = new Counter({
       name: 'berth_rate_limit_rejections_total',
@@ -23,15 +23,8 @@ export class AccessMetrics implements AccessObserver {
       help: 'Logins refused: unknown account, wrong password or secret, unusable robot, or too many failures.',
       registers,
     });
-    this.#cacheRequests = new Counter({
-      name: 'berth_cache_requests_total',
-      help: 'Lookups in an in-process cache by cache and result (hit or miss).',
-      labelNames: ['cache', 'result'],
-      registers,
-    });
     // Every series exists from the start, so rates and alerts see the first event.
     for (const requestClass of REQUEST_CLASSES) this.#rateLimited.inc({ class: requestClass }, 0);
-    for (const result of ['hit', 'miss']) this.#cacheRequests.inc({ cache: VERIFIED_CREDENTIALS, result }, 0);
   }
 
   readonly rateLimitRejected = (requestClass: RequestClass): void =>
@@ -40,5 +33,5 @@ export class AccessMetrics implements AccessObserver {
   readonly loginFailed = (): void => this.#failedLogins.inc();
 
   readonly verifiedCredentialsCache = (result: 'hit' | 'miss'): void =>
-    this.#cacheRequests.inc({ cache: VERIFIED_CREDENTIALS, result });
+    this.#caches.lookedUp('verified_credentials', result === 'hit');
 }

@@ -12,6 +12,8 @@ const OPERATIONS = [
   'extendLock',
   'releaseLock',
   'takeTokens',
+  'publish',
+  'subscribe',
   'checkHealth',
   'close',
 ] as const satisfies readonly MethodName<Coordinator>[];

@@ -3,6 +3,7 @@ import { HttpMetrics } from '../http/metrics';
 import { AccessMetrics } from './access-metrics';
 import { BackendMetrics } from './backend-metrics';
 import { BlobMetrics } from './blob-metrics';
+import { CacheMetrics } from './cache-metrics';
 
 /**
  * The registry's Prometheus metrics, every one documented in the README's Metrics section; one
@@ -12,7 +13,8 @@ export class RegistryMetrics {
   readonly registry = new Registry();
   readonly http = new HttpMetrics(this.registry);
   readonly backends = new BackendMetrics(this.registry);
-  readonly access = new AccessMetrics(this.registry);
+  readonly caches = new CacheMetrics(this.registry);
+  readonly access = new AccessMetrics(this.registry, this.caches);
   readonly blobs: BlobMetrics;
 
   /** `blobStore` names the blob-store adapter, for the `store` label. */

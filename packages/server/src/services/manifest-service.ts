@@ -9,6 +9,7 @@ import {
 import { digestOf, looksLikeDigest, parseDigest } from '../oci/digest';
 import { parseManifest } from '../oci/manifest';
 import { assertTag } from '../oci/names';
+import type { ManifestCache } from './manifest-cache';
 
 /** A manifest reference from a URL: a tag or a digest. */
 export type ManifestReference = { tag: string } | { digest: string };
@@ -42,7 +43,7 @@ export interface PushedManifest {
 
 /** Pushing, pulling and deleting manifests and tags. */
 export class ManifestService {
-  constructor(private readonly deps: { metadata: MetadataStore; maxBytes: number }) {}
+  constructor(private readonly deps: { metadata: MetadataStore; maxBytes: number; cache?: ManifestCache }) {}
 
   get maxBytes(): number {
     return this.deps.maxBytes;
@@ -50,11 +51,14 @@ export class ManifestService {
 
   async get(repository: string, reference: string): Promise<ManifestRecord> {
     const ref = parseReadReference(reference);
-    const { metadata } = this.deps;
-    const manifest =
+    const { metadata, cache } = this.deps;
+    const load = (): Promise<ManifestRecord | undefined> =>
       'tag' in ref
-        ? await metadata.findManifestByTag(repository, ref.tag)
-        : await metadata.findManifestByDigest(repository, ref.digest);
+        ? metadata.findManifestByTag(repository, ref.tag)
+        : metadata.findManifestByDigest(repository, ref.digest);
+    const manifest = await (cache
+      ? cache.read(repository, 'tag' in ref ? ref.tag : ref.digest, load)
+      : load());
     if (!manifest) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
     return manifest;
   }
@@ -75,10 +79,8 @@ export class ManifestService {
       throw new InvalidDigestError(`manifest has digest ${digest}, not ${ref.digest}`);
     }
     const parsed = parseManifest(payload, contentType);
-    const result = await this.deps.metadata.putManifest(
-      repository,
-      { ...parsed, digest },
-      'tag' in ref ? ref.tag : undefined,
+    const result = await this.#changing(repository, () =>
+      this.deps.metadata.putManifest(repository, { ...parsed, digest }, 'tag' in ref ? ref.tag : undefined),
     );
     if (result.status === 'missing-references') {
       const missing = [...result.blobs, ...result.manifests];
@@ -97,10 +99,23 @@ export class ManifestService {
   async delete(repository: string, reference: string): Promise<void> {
     const ref = parseReadReference(reference);
     const { metadata } = this.deps;
-    const deleted =
+    const deleted = await this.#changing(repository, () =>
       'tag' in ref
-        ? await metadata.deleteTag(repository, ref.tag)
-        : await metadata.deleteManifest(repository, ref.digest);
+        ? metadata.deleteTag(repository, ref.tag)
+        : metadata.deleteManifest(repository, ref.digest),
+    );
     if (!deleted) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
+  }
+
+  /**
+   * Runs a write to the repository's manifests or tags, then tells every process's cache, before
+   * the client hears the outcome. Also after a failure: the write may have been committed anyway.
+   */
+  async #changing<T>(repository: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      await this.deps.cache?.changed(repository);
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { Coordinator } from '@berth/coordinator';
 import type { MetadataStore } from '@berth/metadata-store';
 import { BlobService } from './blob-service';
 import { ListingService } from './listing-service';
+import { ManifestCache, type ManifestCacheObserver, type ManifestCacheSettings } from './manifest-cache';
 import { ManifestService } from './manifest-service';
 import { UploadJanitor, type JanitorObserver } from './upload-janitor';
 import { UploadService, type UploadObserver } from './upload-service';
@@ -22,12 +23,17 @@ export interface RegistryServices {
   janitor: UploadJanitor;
   manifests: ManifestService;
   listing: ListingService;
+  /** Stops what the services run in the background. */
+  close(): Promise<void>;
 }
 
 /** Settings the services need. */
 export interface ServiceSettings {
   uploadSessionTtlSeconds: number;
   manifestMaxBytes: number;
+  /** Keeps manifests read in memory; undefined reads every one from the metadata store. */
+  manifestCache?: ManifestCacheSettings;
+  manifestCacheObserver?: ManifestCacheObserver;
   /** Presigned-URL lifetime for redirected pulls; undefined streams every pull. */
   redirectExpirySeconds?: number;
   uploadObserver?: UploadObserver;
@@ -39,6 +45,16 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
   const { blobs, metadata, coordinator } = backends;
   const sessionTtlMs = settings.uploadSessionTtlSeconds * 1000;
   const sessions = new UploadSessions(coordinator, sessionTtlMs);
+  const manifestCache =
+    settings.manifestCache &&
+    new ManifestCache(coordinator, settings.manifestCache, settings.manifestCacheObserver);
+  const janitor = new UploadJanitor({
+    blobs,
+    coordinator,
+    sessions,
+    sessionTtlMs,
+    ...(settings.janitorObserver ? { observer: settings.janitorObserver } : {}),
+  });
   return {
     blobs: new BlobService({
       blobs,
@@ -53,14 +69,15 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
       sessions,
       ...(settings.uploadObserver ? { observer: settings.uploadObserver } : {}),
     }),
-    janitor: new UploadJanitor({
-      blobs,
-      coordinator,
-      sessions,
-      sessionTtlMs,
-      ...(settings.janitorObserver ? { observer: settings.janitorObserver } : {}),
+    janitor,
+    manifests: new ManifestService({
+      metadata,
+      maxBytes: settings.manifestMaxBytes,
+      ...(manifestCache ? { cache: manifestCache } : {}),
     }),
-    manifests: new ManifestService({ metadata, maxBytes: settings.manifestMaxBytes }),
     listing: new ListingService({ metadata }),
+    async close() {
+      await Promise.all([janitor.stop(), manifestCache?.close()]);
+    },
   };
 }
