@@ -8,6 +8,7 @@ import { requestContext } from '../observability/request-context';
 import type { RegistryServices } from '../services/registry-services';
 import { createAccessGuard, identityOf } from './access/access-guard';
 import { countBodyBytes } from './body-bytes';
+import { UnknownEndpointError } from '../errors/http-errors';
 import { createErrorHandler } from './error-handler';
 import { createHealthRoutes, type HealthProbe } from './health-routes';
 import type { InFlightHandlers } from './in-flight';
@@ -55,15 +56,6 @@ export function createApp({
   // Request logs are written at info; below that level the middleware would only cost time.
   if (logger.isLevelEnabled('info')) app.use(createRequestLogging(logger));
   app.use(metrics.http.middleware());
-  app.use(createHealthRoutes({ probes, isDraining }));
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.end(await (cluster.isWorker ? podMetrics() : metrics.registry.metrics()));
-  });
-  app.use('/v2', (_req, res, next) => {
-    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-    next();
-  });
   const { auth, rateLimiter, namespaces } = access;
   if (auth) {
     app.use(createTokenRoutes(auth));
@@ -93,7 +85,14 @@ export function createApp({
           ...(rateLimiter ? { rateLimiter } : {}),
         })
       : undefined;
+  // The API first: it takes the traffic, and every layer before it costs each request time.
   app.use(createRouteDispatcher(routes, inFlight, guard));
+  app.use(createHealthRoutes({ probes, isDraining }));
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await (cluster.isWorker ? podMetrics() : metrics.registry.metrics()));
+  });
+  app.use((req, _res, next) => next(new UnknownEndpointError(`no endpoint at ${req.path}`)));
   app.use(createErrorHandler(logger));
   return app;
 }

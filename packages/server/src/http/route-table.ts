@@ -47,20 +47,24 @@ export const ROUTES = {
 export const ROUTE_TEMPLATE_LOCAL = 'routeTemplate';
 
 /**
- * Dispatches /v2 requests over a table of routes. Repository names contain slashes, which
- * Express's path syntax cannot express, so the table matches whole paths itself.
+ * Dispatches /v2 requests over a table of routes, passing every other request on. Repository
+ * names contain slashes, which Express's path syntax cannot express, so the table matches whole
+ * paths itself.
  */
 export function createRouteDispatcher(routes: Route[], inFlight: InFlightHandlers, guard?: RouteGuard) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    const route = routes.find((candidate) => candidate.pattern.test(req.path));
-    if (!route) return next(new UnknownEndpointError(`no endpoint at ${req.path}`));
+    const { path } = req;
+    if (path !== '/v2' && !path.startsWith('/v2/')) return next();
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    const route = routes.find((candidate) => candidate.pattern.test(path));
+    if (!route) return next(new UnknownEndpointError(`no endpoint at ${path}`));
     res.locals[ROUTE_TEMPLATE_LOCAL] = route.template;
     const handler = route.handlers[req.method as keyof Route['handlers']];
     if (!handler) {
       res.setHeader('Allow', Object.keys(route.handlers).join(', '));
       return next(new MethodNotAllowedError(`${req.method} is not allowed on ${route.template}`));
     }
-    const groups = route.pattern.exec(req.path)?.groups ?? {};
+    const groups = route.pattern.exec(path)?.groups ?? {};
     const params = { name: '', reference: '', digest: '', uploadId: '', ...groups };
     try {
       if (groups.name !== undefined) assertRepositoryName(params.name);
