@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ALL_TARGET_IDS, type TargetId } from './targets/registry-target';
 import { GiB, KiB, MiB } from './util/units';
@@ -100,7 +101,8 @@ Options:
   --targets LIST      comma-separated, of ${ALL_TARGET_IDS.join(', ')}
   --only LIST         comma-separated scenario ids (default: all)
   --no-machine        skip measuring the machine's own limits
-  --berth-workers N   worker processes per Berth pod (http.workers, default 1)
+  --berth-workers N   worker processes per Berth pod (http.workers; default one per core, as
+                      Distribution uses every core; 1 with --smoke)
   --berth-cpu-prof DIR  Berth's processes write CPU profiles (node --cpu-prof) into DIR
   --tag-counts LIST   tag counts of the listed repositories (default 10000,100000)
   --manifest-seconds N  seconds of manifest HEAD/GET load (default 10)
@@ -120,7 +122,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     targets: smoke ? ['berth-fs'] : [...ALL_TARGET_IDS],
     only: [],
     machineLimits: true,
-    berthWorkers: 1,
+    // Distribution (Go) uses every core, so Berth gets as many processes: the same CPU for both.
+    berthWorkers: smoke ? 1 : availableParallelism(),
     berthCpuProfileDir: undefined,
     outDir: DEFAULT_OUT_DIR,
     reportFile: undefined,

@@ -1,12 +1,15 @@
-import { Pool, type Dispatcher } from 'undici';
-import { percentile } from '../util/stats';
-import { now } from '../util/units';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const AB_BINARY = process.env.BENCH_AB_BINARY ?? '/usr/bin/ab';
 
 export interface LoadOptions {
-  origin: string;
-  path: string;
-  /** Sent in turn: every connection alternates through them. */
-  methods: readonly Dispatcher.HttpMethod[];
+  url: string;
+  /** Each gets an equal share of the connections, all running at once. */
+  methods: readonly ('GET' | 'HEAD')[];
   headers: Record<string, string>;
   connections: number;
   seconds: number;
@@ -29,60 +32,108 @@ export interface LoadResult {
   firstFailure?: string;
 }
 
+/** What one ab run reports. */
+interface AbRun {
+  complete: number;
+  failed: number;
+  non2xx: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+// ab stops at whichever comes first, its time limit or its request count, and allocates 32 bytes
+// per request counted: so a count out of reach of this rate, but no larger.
+const UNREACHABLE_PER_SECOND = 100_000;
+
 /**
- * Keeps `connections` keep-alive connections of an undici Pool busy with one request each,
- * back to back, for `seconds`; every latency is kept (sub-millisecond) for the percentiles.
+ * Load from ApacheBench, a load generator in C, so that the generator takes as little as possible
+ * of the CPU the registries are measured on: one ab process per method, each keeping its share of
+ * the keep-alive connections busy back to back for `seconds`. (wrk would be the usual choice, but
+ * the wrk Debian ships waits for a body after every HEAD response.)
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const pool = new Pool(options.origin, {
-    connections: options.connections,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-  });
-  const latencies = new Map<string, number[]>(options.methods.map((method) => [method, []]));
-  let failures = 0;
-  let firstFailure: string | undefined;
-  const start = now();
-  const deadline = start + options.seconds * 1000;
-  const loop = async (connection: number): Promise<void> => {
-    for (let i = connection; now() < deadline; i++) {
-      const method = options.methods[i % options.methods.length] as Dispatcher.HttpMethod;
-      const sent = now();
-      try {
-        // reset: false keeps HEAD on its keep-alive connection; undici closes it by default.
-        const response = await pool.request({
-          path: options.path,
-          method,
-          headers: options.headers,
-          reset: false,
-        });
-        await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
-        if (response.statusCode !== 200) throw new Error(`${method} answered ${response.statusCode}`);
-        latencies.get(method)?.push(now() - sent);
-      } catch (error) {
-        failures++;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
-      }
-    }
-  };
+  const folder = await mkdtemp(join(tmpdir(), 'berth-bench-ab-'));
   try {
-    await Promise.all(Array.from({ length: options.connections }, (_, connection) => loop(connection)));
+    const perMethod = Math.max(1, Math.floor(options.connections / options.methods.length));
+    const runs = await Promise.all(
+      options.methods.map(async (method) => [method, await ab(method, options, perMethod, folder)] as const),
+    );
+    const seconds = Math.max(...runs.map(([, run]) => run.seconds));
+    const requests = runs.reduce((total, [, run]) => total + run.complete - run.failed - run.non2xx, 0);
+    const problems = runs
+      .filter(([, run]) => run.failed + run.non2xx > 0)
+      .map(([method, run]) => `${method}: ${run.failed} failed, ${run.non2xx} not 2xx`);
+    return {
+      requests,
+      seconds,
+      perSecond: requests / seconds,
+      byMethod: Object.fromEntries(
+        runs.map(([method, run]) => [
+          method,
+          { requests: run.complete - run.failed - run.non2xx, p50: run.p50, p99: run.p99 },
+        ]),
+      ),
+      failures: runs.reduce((total, [, run]) => total + run.failed + run.non2xx, 0),
+      ...(problems.length > 0 ? { firstFailure: problems.join('; ') } : {}),
+    };
   } finally {
-    await pool.close();
+    await rm(folder, { recursive: true, force: true });
   }
-  const seconds = (now() - start) / 1000;
-  const requests = [...latencies.values()].reduce((total, list) => total + list.length, 0);
+}
+
+async function ab(
+  method: 'GET' | 'HEAD',
+  options: LoadOptions,
+  connections: number,
+  folder: string,
+): Promise<AbRun> {
+  const percentiles = join(folder, `${method}.csv`);
+  const args = [
+    '-k',
+    ...(method === 'HEAD' ? ['-i'] : []),
+    '-q',
+    '-c',
+    String(connections),
+    '-t',
+    String(options.seconds),
+    '-n',
+    String(options.seconds * UNREACHABLE_PER_SECOND),
+    '-s',
+    '10',
+    '-e',
+    percentiles,
+    ...Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+    options.url,
+  ];
+  const { stdout } = await promisify(execFile)(AB_BINARY, args, { maxBuffer: 1 << 20 }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT')
+        throw new Error(
+          `ApacheBench is not at ${AB_BINARY}: install Debian's apache2-utils package or set BENCH_AB_BINARY`,
+        );
+      throw error;
+    },
+  );
+  const field = (label: string, required = true): number => {
+    const match = new RegExp(`^${label}:\\s+([\\d.]+)`, 'm').exec(stdout);
+    if (!match && required) throw new Error(`ab printed no "${label}":\n${stdout}`);
+    return match ? Number(match[1]) : 0;
+  };
+  // "Percentage served,Time in ms": one line per percent, 0 to 100.
+  const table = new Map(
+    (await readFile(percentiles, 'utf8'))
+      .split('\n')
+      .slice(1)
+      .filter((line) => line.includes(','))
+      .map((line) => line.split(',').map(Number) as [number, number]),
+  );
   return {
-    requests,
-    seconds,
-    perSecond: requests / seconds,
-    byMethod: Object.fromEntries(
-      [...latencies].map(([method, list]) => [
-        method,
-        { requests: list.length, p50: percentile(list, 50), p99: percentile(list, 99) },
-      ]),
-    ),
-    failures,
-    ...(firstFailure !== undefined ? { firstFailure } : {}),
+    complete: field('Complete requests'),
+    failed: field('Failed requests'),
+    non2xx: field('Non-2xx responses', false),
+    seconds: field('Time taken for tests'),
+    p50: table.get(50) ?? Number.NaN,
+    p99: table.get(99) ?? Number.NaN,
   };
 }

@@ -9,8 +9,8 @@ const TAG = 'latest';
 const METHODS = ['HEAD', 'GET'] as const;
 
 /**
- * Manifest HEAD and GET by tag under load, as clients resolving a tag send them: keep-alive
- * connections of an undici Pool, each alternating HEAD and GET back to back for a fixed time.
+ * Manifest HEAD and GET by tag under load, as clients resolving a tag send them: half of the
+ * keep-alive connections send HEAD back to back for a fixed time, the other half GET.
  */
 export function manifestLoad(sizes: Sizes): Scenario {
   const load = `${sizes.manifestConnections} connections, ${sizes.manifestSeconds} s`;
@@ -40,8 +40,7 @@ export function manifestLoad(sizes: Sizes): Scenario {
     },
     async run(target) {
       const result = await runLoad({
-        origin: target.url,
-        path: `/v2/${REPOSITORY}/manifests/${TAG}`,
+        url: `${target.url}/v2/${REPOSITORY}/manifests/${TAG}`,
         methods: METHODS,
         headers: { accept: MANIFEST_ACCEPT },
         connections: sizes.manifestConnections,
