@@ -13,7 +13,11 @@ describe('createMetadataStore', () => {
     try {
       const store = await createMetadataStore({ driver: 'postgres', url: database.url, poolSize: 2 });
       expect(store.kind).toBe('postgres');
-      expect(await store.migrate()).toEqual(['20261122000000_initial', '20261123000000_access']);
+      expect(await store.migrate()).toEqual([
+        '20261122000000_initial',
+        '20261123000000_access',
+        '20261124000000_add_blob_function',
+      ]);
       await store.checkHealth();
       await store.close();
       await expect(store.checkHealth()).rejects.toThrow();
@@ -28,7 +32,11 @@ describe('createMetadataStore', () => {
     try {
       const first = await createMetadataStore({ driver: 'pglite', dataDir });
       expect(first.kind).toBe('pglite');
-      expect(await first.migrate()).toEqual(['20261122000000_initial', '20261123000000_access']);
+      expect(await first.migrate()).toEqual([
+        '20261122000000_initial',
+        '20261123000000_access',
+        '20261124000000_add_blob_function',
+      ]);
       await first.addBlob('library/alpine', blob);
       await first.close();
       await expect(first.checkHealth()).rejects.toThrow();

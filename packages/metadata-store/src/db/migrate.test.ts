@@ -36,7 +36,11 @@ describe('migrate', () => {
 
   it('applies the package migrations once, then has nothing to do', async () => {
     const [db] = databases;
-    expect(await migrate(db!)).toEqual(['20261122000000_initial', '20261123000000_access']);
+    expect(await migrate(db!)).toEqual([
+      '20261122000000_initial',
+      '20261123000000_access',
+      '20261124000000_add_blob_function',
+    ]);
     expect(await migrate(db!)).toEqual([]);
   });
 

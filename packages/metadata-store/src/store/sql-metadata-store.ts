@@ -3,7 +3,6 @@ import { SqlAccessStore } from '../access/sql-access-store';
 import { migrate } from '../db/migrate';
 import { pageParams } from '../db/page-params';
 import { retryTransient } from '../db/retry-transient';
-import { selectOrInsert } from '../db/select-or-insert';
 import type { SqlClient, SqlDatabase } from '../db/sql-database';
 import type { MetadataStore } from '../metadata-store';
 import type {
@@ -79,24 +78,16 @@ export class SqlMetadataStore implements MetadataStore {
     return row && toBlobRecord(row);
   }
 
-  addBlob(repository: string, blob: BlobRecord): Promise<{ blob: BlobRecord; created: boolean }> {
-    return this.#write(async (tx) => {
-      const { row, created } = await selectOrInsert<BlobRow>(
-        tx,
-        {
-          text: `SELECT ${BLOB_COLUMNS} FROM blobs b WHERE b.digest = $1 FOR KEY SHARE`,
-          params: [blob.digest],
-        },
-        {
-          text: `INSERT INTO blobs AS b (digest, size, storage_key) VALUES ($1, $2, $3)
-                 ON CONFLICT (digest) DO NOTHING
-                 RETURNING ${BLOB_COLUMNS}`,
-          params: [blob.digest, blob.size, blob.storageKey],
-        },
-      );
-      await insertLink(tx, repository, blob.digest);
-      return { blob: toBlobRecord(row), created };
-    });
+  async addBlob(repository: string, blob: BlobRecord): Promise<{ blob: BlobRecord; created: boolean }> {
+    // One round trip: see the migration that defines the function.
+    const [row] = await retryTransient(() =>
+      this.#db.query<BlobRow & { created: boolean }>(
+        'SELECT digest, size, storage_key, created FROM berth_add_blob($1, $2, $3, $4)',
+        [repository, blob.digest, blob.size, blob.storageKey],
+      ),
+    );
+    if (!row) throw new Error(`recording blob ${blob.digest} returned no row`);
+    return { blob: toBlobRecord(row), created: row.created };
   }
 
   linkBlob(repository: string, digest: string): Promise<boolean> {

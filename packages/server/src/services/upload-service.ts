@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { BlobStore, ResumableWrite } from '@berth/blob-store';
-import type { MetadataStore } from '@berth/metadata-store';
+import type { BlobRecord, MetadataStore } from '@berth/metadata-store';
 import { InvalidDigestError, UploadOutOfOrderError } from '../errors/domain-errors';
 import { createDigester, parseDigest, type Digest } from '../oci/digest';
 import { HashingStream } from './hashing-stream';
@@ -89,12 +89,15 @@ export class UploadService {
   /** Finishes an upload with an optional last chunk; the blob joins the repository once its digest checks out. */
   async complete(repository: string, id: string, digestParam: string, chunk?: Chunk): Promise<StoredBlob> {
     const digest = parseDigest(digestParam);
+    // Whether the registry holds the blob already is asked while the bytes arrive, not after.
+    const known = this.deps.metadata.findBlob(digest.value);
+    known.catch(() => undefined);
     return this.locked(repository, id, async (loaded) => {
       const current = chunk ? await this.appendChunk(loaded, chunk, digest.algorithm) : loaded;
       const write = current.session.write;
       const hasher = this.hashers.take(id, write.size, digest.algorithm);
       try {
-        const stored = await this.storeBlob(repository, write, digest, hasher);
+        const stored = await this.storeBlob(repository, write, digest, hasher, known);
         await this.closeSession(id);
         this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
         return stored;
@@ -172,10 +175,12 @@ export class UploadService {
     write: ResumableWrite,
     digest: Digest,
     hasher: UploadHasher | undefined,
+    knownBlob: Promise<BlobRecord | undefined>,
   ): Promise<StoredBlob> {
     const { blobs, metadata } = this.deps;
     if (hasher) assertDigest(digest, hasher.hash.digest('hex'));
-    const known = hasher ? await metadata.findBlob(digest.value) : undefined;
+    // Only bytes this process has verified may stand in for the copy the registry holds.
+    const known = hasher ? await knownBlob : undefined;
     if (known) {
       // Verified bytes of a blob the registry already holds: keep the existing copy.
       await blobs.abortWrite(write);
