@@ -9,13 +9,8 @@ export function addNotes(
   failures: Failure[],
   notes: string[],
 ): void {
-  const { tagCounts, tagHttpMax } = options.sizes;
-  if (started.some((t) => t.flavor === 'berth') && tagCounts.some((count) => count > tagHttpMax)) {
-    notes.push(
-      `Berth's repositories of more than ${tagHttpMax.toLocaleString('en-US')} tags were filled by one INSERT in its ` +
-        "PostgreSQL database (then ANALYZE); its others, and all of Distribution's, by manifest PUTs over HTTP.",
-    );
-  }
+  const tagNote = tagSeedingNote(options, started);
+  if (tagNote) notes.push(tagNote);
   if (started.some((t) => t.flavor === 'distribution')) {
     notes.push(
       'Distribution 2.8 ignores n and last on tags/list: its "first page" is the whole list and its walk one request.',
@@ -29,4 +24,22 @@ export function addNotes(
   }
   if (options.berthWorkers > 1)
     notes.push(`Berth ran ${options.berthWorkers} worker processes per pod (http.workers).`);
+}
+
+/** Which repositories of the tags scenario were filled behind the registries' backs, and how. */
+function tagSeedingNote(options: BenchOptions, started: RegistryTarget[]): string | undefined {
+  const { tagCounts, tagHttpMax } = options.sizes;
+  const tagsRan = options.only.length === 0 || options.only.includes('tags');
+  if (!tagsRan || !tagCounts.some((count) => count > tagHttpMax)) return undefined;
+  const idsByMethod = new Map<string, string[]>();
+  for (const { id, tagSeeder } of started) {
+    if (tagSeeder) idsByMethod.set(tagSeeder.method, [...(idsByMethod.get(tagSeeder.method) ?? []), id]);
+  }
+  if (idsByMethod.size === 0) return undefined;
+  const overHttp = started.filter((target) => !target.tagSeeder).map((target) => target.id);
+  return (
+    `Repositories of more than ${tagHttpMax.toLocaleString('en-US')} tags were filled in the registry's own storage, ` +
+    `not over HTTP: ${[...idsByMethod].map(([method, ids]) => `${ids.join(' and ')} by ${method}`).join('; ')}. ` +
+    `The smaller ones${overHttp.length > 0 ? `, and all of ${overHttp.join(' and ')}'s,` : ''} by manifest PUTs over HTTP.`
+  );
 }

@@ -6,6 +6,7 @@ import { RegistryClient } from '../oci/registry-client';
 import { cleanEnv, startChild, waitForHttp, type Child } from '../process/child';
 import { processTree } from '../process/memory';
 import { freePort } from '../process/ports';
+import { berthTagSeeder } from './berth-tags';
 import { createDatabase } from './postgres';
 import { deleteKeys, REDIS_URL, uniqueKeyPrefix } from './redis';
 import type { Endpoint, RegistryTarget, Storage } from './registry-target';
@@ -88,7 +89,7 @@ export async function startBerth(options: BerthOptions): Promise<RegistryTarget>
         (redirectPod
           ? '; a second process on the same backends with blobs.redirect on serves the redirect pull'
           : ''),
-      databaseUrl: database.url,
+      tagSeeder: berthTagSeeder(database.url),
       log: () => children.map((child) => child.output()).join(''),
       ...(redirectPod ? { redirectPod } : {}),
       async stop() {

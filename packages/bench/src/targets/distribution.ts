@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RegistryClient } from '../oci/registry-client';
 import { cleanEnv, startChild, waitForHttp } from '../process/child';
 import { freePort } from '../process/ports';
+import { distributionTagSeeder } from './distribution-tags';
 import type { RegistryTarget, Storage } from './registry-target';
 import { BUCKETS, type S3rverInstance } from './s3rver';
 
@@ -29,10 +30,11 @@ export async function startDistribution(options: DistributionOptions): Promise<R
   });
   const id = `distribution-${options.storage}`;
   const folder = await mkdtemp(join(tmpdir(), 'berth-bench-distribution-'));
+  const dataRoot = join(folder, 'data');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const configFile = join(folder, 'config.yml');
-  await writeFile(configFile, configuration(options, folder, port));
+  await writeFile(configFile, configuration(options, dataRoot, port));
   // Its S3 driver (the Go SDK) reads AWS_* variables, AWS_CA_BUNDLE among them.
   const child = startChild(DISTRIBUTION_BINARY, ['serve', configFile], cleanEnv(/^(AWS_|REGISTRY_)/), folder);
   const stop = async (): Promise<void> => {
@@ -54,6 +56,8 @@ export async function startDistribution(options: DistributionOptions): Promise<R
     client,
     pids: () => [child.pid],
     log: () => child.output(),
+    // On S3 its tags go over HTTP: its S3 driver cannot store a blob on s3rver anyway.
+    ...(options.storage === 'fs' ? { tagSeeder: distributionTagSeeder(dataRoot) } : {}),
     description: `${id}: ${DISTRIBUTION_BINARY} serve, ${
       options.storage === 'fs'
         ? 'filesystem storage'
@@ -66,11 +70,9 @@ export async function startDistribution(options: DistributionOptions): Promise<R
   };
 }
 
-function configuration(options: DistributionOptions, folder: string, port: number): string {
+function configuration(options: DistributionOptions, dataRoot: string, port: number): string {
   const storage =
-    options.storage === 'fs'
-      ? ['  filesystem:', `    rootdirectory: ${join(folder, 'data')}`]
-      : s3Storage(options.s3);
+    options.storage === 'fs' ? ['  filesystem:', `    rootdirectory: ${dataRoot}`] : s3Storage(options.s3);
   return [
     'version: 0.1',
     'log:',
