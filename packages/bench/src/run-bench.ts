@@ -15,6 +15,7 @@ import { startTarget } from './targets/start-target';
 import { addNotes } from './notes';
 import { startS3rver, type S3rverInstance } from './targets/s3rver';
 import { formatNumber, message } from './util/format';
+import { settleDisk } from './process/settle-disk';
 
 const peakRssMetric = (scenario: Scenario): MetricSpec => ({
   id: `${scenario.id}-peak-rss`,
@@ -219,6 +220,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     for (rep = 0; rep < options.runs; rep++) {
       for (const target of targets) {
         if (failed.has(target.id)) continue;
+        await settleDisk();
         const watch = scenario.watchMemory ? new MemoryWatch(target.pids()) : undefined;
         const registryPids = [...target.pids(), ...(target.redirectPod?.pids() ?? [])];
         const s3Pids = target.storage === 's3' && context.s3 ? [context.s3.pid] : [];

@@ -17,13 +17,26 @@ export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
 // next batch is gathered, keep both busy with at most two batches in memory.
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
+/** Writes the buffers in order from `position` on: gathered by the kernel, never copied into one. */
 async function writeAll(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  const data = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await file.write(data, offset, data.length - offset, position + offset);
-    offset += bytesWritten;
+  let pending = buffers;
+  let at = position;
+  while (pending.length > 0) {
+    const { bytesWritten } = await file.writev(pending, at);
+    at += bytesWritten;
+    pending = after(pending, bytesWritten);
   }
+}
+
+/** What is left of `buffers` once their first `bytes` are written (a write may stop short). */
+function after(buffers: Buffer[], bytes: number): Buffer[] {
+  let skipped = 0;
+  for (let i = 0; i < buffers.length; i++) {
+    const buffer = buffers[i] as Buffer;
+    if (skipped + buffer.length > bytes) return [buffer.subarray(bytes - skipped), ...buffers.slice(i + 1)];
+    skipped += buffer.length;
+  }
+  return [];
 }
 
 /** Writes chunks from `position` on, as they arrive, and returns how many bytes were written. */
