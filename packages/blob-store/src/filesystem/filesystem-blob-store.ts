@@ -40,7 +40,7 @@ import { ObjectNotFoundError } from '../errors';
 import { assertValidKey, isValidKey } from '../keys';
 import { resolveRange } from '../ranges';
 import { isStagingId, malformedWriteError, newStagingId } from '../staging-ids';
-import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks } from './file-io';
+import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks, WriteBehind } from './file-io';
 
 // Reads of this size keep thread-pool round trips per pulled byte low (the default is 64 KiB).
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -58,6 +58,7 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly objects: string;
   private readonly staging: string;
   private readonly writes: string;
+  private readonly writeBehind = new WriteBehind();
 
   constructor(options: FilesystemBlobStoreOptions) {
     const root = resolve(options.root);
@@ -107,7 +108,9 @@ export class FilesystemBlobStore implements BlobStore {
     const staged = await this.stagingPath(`put-${newStagingId()}`);
     try {
       const written = await withFile(staged, 'wx', async (file) => {
-        const count = await writeChunks(file, new MeteredBytes(bytesOf(body), size), 0);
+        const count = await writeChunks(file, new MeteredBytes(bytesOf(body), size), 0, (start, end) =>
+          this.writeBehind.written(staged, start, end),
+        );
         await file.sync();
         return count;
       });
@@ -144,8 +147,11 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   async append(write: ResumableWrite, body: Readable, length?: number): Promise<ResumableWrite> {
+    const staged = this.stagedPathOf(write);
     const added = await this.withStagedWrite(write, (file) =>
-      writeChunks(file, new MeteredBytes(bytesOf(body), length), write.size),
+      writeChunks(file, new MeteredBytes(bytesOf(body), length), write.size, (start, end) =>
+        this.writeBehind.written(staged, start, end),
+      ),
     );
     return { ...write, size: write.size + added };
   }
