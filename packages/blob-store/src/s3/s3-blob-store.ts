@@ -40,7 +40,7 @@ import { isWellFormedRange, resolveRange } from '../ranges';
 import { nodeStream, type S3Context } from './s3-context';
 import { isMissingObject, isUnsatisfiableRange } from './s3-errors';
 import { S3Layout } from './s3-layout';
-import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './s3-limits';
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
 import { listPendingWrites } from './s3-pending-writes';
 import { S3ResumableWrites } from './s3-resumable-writes';
 import { sendWithBody } from './send-with-body';
@@ -128,7 +128,9 @@ export class S3BlobStore implements BlobStore {
     const Key = layout.objectKey(key);
     const bytes = new MeteredBytes(bytesOf(body), size);
     const stream = Readable.from(bytes);
-    if (size !== undefined && size <= partSize) {
+    // One streamed PutObject when the size is known: no part is held in memory, and a multipart
+    // upload's completion (which some S3 implementations pay for by copying every part) is avoided.
+    if (size !== undefined && size <= MAX_PUT_OBJECT_SIZE) {
       const command = new PutObjectCommand({ Bucket: bucket, Key, Body: stream, ContentLength: size });
       await sendWithBody(stream, (abortSignal) => client.send(command, { abortSignal }));
     } else {

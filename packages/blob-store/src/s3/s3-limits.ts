@@ -2,6 +2,8 @@ const MiB = 1024 * 1024;
 
 /** S3's smallest part of a multipart upload, except the last. */
 export const MIN_PART_SIZE = 5 * MiB;
+/** S3's largest object written by one PutObject. */
+export const MAX_PUT_OBJECT_SIZE = 5 * 1024 * MiB;
 /** S3's largest part number. */
 export const MAX_PARTS = 10_000;
 /** Part size when none is configured. */

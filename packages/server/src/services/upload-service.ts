@@ -89,15 +89,13 @@ export class UploadService {
   /** Finishes an upload with an optional last chunk; the blob joins the repository once its digest checks out. */
   async complete(repository: string, id: string, digestParam: string, chunk?: Chunk): Promise<StoredBlob> {
     const digest = parseDigest(digestParam);
-    // Whether the registry holds the blob already is asked while the bytes arrive, not after.
-    const known = this.deps.metadata.findBlob(digest.value);
-    known.catch(() => undefined);
     return this.locked(repository, id, async (loaded) => {
+      if (chunk && isWholeBlob(loaded, chunk)) return this.storeWholeBlob(repository, loaded, chunk, digest);
       const current = chunk ? await this.appendChunk(loaded, chunk, digest.algorithm) : loaded;
       const write = current.session.write;
       const hasher = this.hashers.take(id, write.size, digest.algorithm);
       try {
-        const stored = await this.storeBlob(repository, write, digest, hasher, known);
+        const stored = await this.storeBlob(repository, write, digest, hasher);
         await this.closeSession(id);
         this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
         return stored;
@@ -141,6 +139,46 @@ export class UploadService {
     );
   }
 
+  /**
+   * Stores a blob whose bytes all came in the completing request, as clients push most blobs
+   * (POST, then one PUT): straight to its object, without staging them as a resumable write
+   * first, which saves the blob store a round of work and, on S3, a multipart upload. Whether the
+   * blob is known is asked under the upload's lock, so that an earlier attempt of this very upload
+   * that recorded it is seen, and its object is never written over.
+   */
+  private async storeWholeBlob(
+    repository: string,
+    loaded: LoadedSession,
+    chunk: Chunk,
+    digest: Digest,
+  ): Promise<StoredBlob> {
+    const { blobs, metadata } = this.deps;
+    const { id, write } = loaded.session;
+    const known = await metadata.findBlob(digest.value);
+    const hash = createDigester(digest.algorithm);
+    const hashing = new HashingStream(hash);
+    // A known blob's bytes are only checked, not stored again.
+    await this.receive(chunk, hashing, async () => {
+      if (known) await finished(hashing.resume());
+      else await blobs.put(write.key, hashing, chunk.length);
+    });
+    try {
+      assertDigest(digest, hash.digest('hex'));
+    } catch (error) {
+      if (!known) await blobs.delete(write.key);
+      await this.discard(id, write);
+      throw error;
+    }
+    const stored = known
+      ? await this.link(repository, known)
+      : await this.record(repository, { digest: digest.value, size: hashing.bytes, storageKey: write.key });
+    // The resumable write the upload started with never received a byte.
+    await blobs.abortWrite(write);
+    await this.closeSession(id);
+    this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
+    return stored;
+  }
+
   private async appendChunk(
     loaded: LoadedSession,
     chunk: Chunk,
@@ -152,22 +190,31 @@ export class UploadService {
     const hashing = new HashingStream(hasher?.hash);
     let appended: ResumableWrite;
     try {
-      [appended] = await Promise.all([
+      appended = await this.receive(chunk, hashing, () =>
         this.deps.blobs.append(write, hashing, chunk.length),
-        feed(chunk.body, hashing),
-      ]);
+      );
     } catch (error) {
       this.hashers.forget(id);
+      throw error;
+    }
+    const saved = await this.deps.sessions.save(loaded, appended);
+    if (hasher) this.hashers.keep(id, { ...hasher, size: appended.size });
+    return saved;
+  }
+
+  /** Streams a chunk's bytes through `hashing` into what `store` writes, counting them once in. */
+  private async receive<T>(chunk: Chunk, hashing: HashingStream, store: () => Promise<T>): Promise<T> {
+    try {
+      const [stored] = await Promise.all([store(), feed(chunk.body, hashing)]);
+      this.observer.bytesReceived(hashing.bytes);
+      return stored;
+    } catch (error) {
       // Keep reading what the client still sends so the error response can reach it.
       chunk.body.unpipe(hashing);
       chunk.body.resume();
       hashing.destroy();
       throw error;
     }
-    this.observer.bytesReceived(hashing.bytes);
-    const saved = await this.deps.sessions.save(loaded, appended);
-    if (hasher) this.hashers.keep(id, { ...hasher, size: appended.size });
-    return saved;
   }
 
   private async storeBlob(
@@ -175,17 +222,14 @@ export class UploadService {
     write: ResumableWrite,
     digest: Digest,
     hasher: UploadHasher | undefined,
-    knownBlob: Promise<BlobRecord | undefined>,
   ): Promise<StoredBlob> {
     const { blobs, metadata } = this.deps;
     if (hasher) assertDigest(digest, hasher.hash.digest('hex'));
     // Only bytes this process has verified may stand in for the copy the registry holds.
-    const known = hasher ? await knownBlob : undefined;
+    const known = hasher ? await metadata.findBlob(digest.value) : undefined;
     if (known) {
-      // Verified bytes of a blob the registry already holds: keep the existing copy.
       await blobs.abortWrite(write);
-      await metadata.linkBlob(repository, digest.value);
-      return { digest: digest.value, size: known.size };
+      return this.link(repository, known);
     }
     const { size } = await blobs.commitWrite(write).catch(async (error: unknown) => {
       // A completion retried after an attempt that failed past its commit (metadata down): the
@@ -202,14 +246,21 @@ export class UploadService {
         throw error;
       }
     }
-    const { blob, created } = await metadata.addBlob(repository, {
-      digest: digest.value,
-      size,
-      storageKey: write.key,
-    });
+    return this.record(repository, { digest: digest.value, size, storageKey: write.key });
+  }
+
+  /** Verified bytes of a blob the registry already holds: the repository links the copy it has. */
+  private async link(repository: string, known: BlobRecord): Promise<StoredBlob> {
+    await this.deps.metadata.linkBlob(repository, known.digest);
+    return { digest: known.digest, size: known.size };
+  }
+
+  /** Adds a stored, verified object to the repository as the blob it is. */
+  private async record(repository: string, blob: BlobRecord): Promise<StoredBlob> {
+    const { blob: recorded, created } = await this.deps.metadata.addBlob(repository, blob);
     // Another upload's copy won; unless the winner is this very upload, recorded by an earlier attempt.
-    if (!created && blob.storageKey !== write.key) await blobs.delete(write.key);
-    return { digest: blob.digest, size: blob.size };
+    if (!created && recorded.storageKey !== blob.storageKey) await this.deps.blobs.delete(blob.storageKey);
+    return { digest: recorded.digest, size: recorded.size };
   }
 
   /** Hashes a stored object; used when this process did not see every byte of the upload. */
@@ -230,6 +281,11 @@ export class UploadService {
     await this.deps.sessions.delete(id);
     this.observer.sessionClosed();
   }
+}
+
+/** Whether a chunk is the whole blob: nothing came before it, and its length is declared. */
+function isWholeBlob(loaded: LoadedSession, chunk: Chunk): boolean {
+  return loaded.session.write.size === 0 && chunk.length !== undefined && (chunk.start ?? 0) === 0;
 }
 
 /** Seconds since an ISO time, possibly of another process's clock, so never below zero. */

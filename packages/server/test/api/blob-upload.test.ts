@@ -159,6 +159,22 @@ describeEachFlavor('blob uploads', (registry) => {
     expect((await client.request('HEAD', `/v2/${name}/blobs/${claimed}`)).status).toBe(404);
   });
 
+  it('refuses other bytes under the digest of a stored blob, which stays intact', async () => {
+    const data = randomBlob(20_000);
+    const [owner, other] = [uniqueRepo(), uniqueRepo()];
+    await client.pushBlob(owner, data);
+    const forged = Buffer.from(data);
+    forged[0] = (forged[0] as number) ^ 0xff;
+    for (const name of [owner, other]) {
+      const location = await startUpload(name);
+      const res = await client.request('PUT', `${location}?digest=${sha256(data)}`, { body: forged });
+      expect(res.status).toBe(400);
+      expect(await errorCodeOf(res)).toBe('DIGEST_INVALID');
+    }
+    await expectBlob(owner, data);
+    expect((await client.request('HEAD', `/v2/${other}/blobs/${sha256(data)}`)).status).toBe(404);
+  });
+
   it('refuses malformed and unsupported digests', async () => {
     const name = uniqueRepo();
     for (const digest of [
