@@ -138,12 +138,11 @@ export class FilesystemBlobStore implements BlobStore {
     return undefined;
   }
 
+  // Nothing touches the disk before the first byte: most uploads arrive whole in the request that
+  // completes them, and are stored with put rather than staged.
   async startWrite(key: string): Promise<ResumableWrite> {
-    const id = newStagingId();
-    const staged = this.stagedWritePath(id, key);
-    await mkdir(dirname(staged), { recursive: true });
-    await withFile(staged, 'wx', async () => undefined);
-    return { key, size: 0, adapter: { id } };
+    assertValidKey(key);
+    return { key, size: 0, adapter: { id: newStagingId() } };
   }
 
   async append(write: ResumableWrite, body: Readable, length?: number): Promise<ResumableWrite> {
@@ -219,13 +218,17 @@ export class FilesystemBlobStore implements BlobStore {
   }
 
   /**
-   * Opens a write's staging file cut back to `write.size`: bytes past it are what a failed append
-   * left, while a shorter file means the state does not belong to it.
+   * Opens a write's staging file cut back to `write.size`, creating it for an empty write: bytes
+   * past it are what a failed append left, while a shorter file means the state does not belong
+   * to it.
    */
   private async withStagedWrite<T>(write: ResumableWrite, use: (file: FileHandle) => Promise<T>): Promise<T> {
+    const staged = this.stagedPathOf(write);
     let file: FileHandle;
     try {
-      file = await open(this.stagedPathOf(write), 'r+');
+      // An empty write has no file yet, or only what a failed first append left, which goes.
+      if (write.size === 0) await mkdir(dirname(staged), { recursive: true });
+      file = await open(staged, write.size === 0 ? 'w' : 'r+');
     } catch (error) {
       if (!hasErrorCode(error, 'ENOENT')) throw error;
       const message = `no resumable write for ${JSON.stringify(write.key)}: committed, aborted or never started`;
