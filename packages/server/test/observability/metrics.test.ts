@@ -114,10 +114,13 @@ describeEachFlavor(
       it('times every backend operation the push and the pull caused', () => {
         const pushed = (labels: Record<string, string>) =>
           delta(beforePush, afterPush, OPERATION_COUNT, labels);
-        // Three monolithic uploads: a session each, one append, a commit and the blob's record.
+        // Three monolithic uploads: a session each, the bytes put straight to their object (the
+        // session's resumable write, never used, is aborted) and the blob's record.
         expect(pushed(op('blobs', 'startWrite'))).toBe(3);
-        expect(pushed(op('blobs', 'append'))).toBe(3);
-        expect(pushed(op('blobs', 'commitWrite'))).toBe(3);
+        expect(pushed(op('blobs', 'put'))).toBe(3);
+        expect(pushed(op('blobs', 'abortWrite'))).toBe(3);
+        expect(pushed(op('blobs', 'append'))).toBe(0);
+        expect(pushed(op('blobs', 'commitWrite'))).toBe(0);
         expect(pushed(op('coordinator', 'create'))).toBe(3);
         expect(pushed(op('coordinator', 'acquireLock'))).toBeGreaterThanOrEqual(3);
         expect(pushed(op('metadata', 'addBlob'))).toBe(3);
@@ -135,10 +138,7 @@ describeEachFlavor(
           // Error counts exist from the start, at 0 while nothing failed.
           expect(scraped.has('berth_backend_operation_errors_total', op('blobs', 'read'))).toBe(true);
           expect(scraped.value('berth_backend_operation_errors_total', op('metadata', 'addBlob'))).toBe(0);
-          const seconds = scraped.value(
-            'berth_backend_operation_duration_seconds_sum',
-            op('blobs', 'append'),
-          );
+          const seconds = scraped.value('berth_backend_operation_duration_seconds_sum', op('blobs', 'put'));
           expect(seconds).toBeGreaterThan(0);
         }
       });
