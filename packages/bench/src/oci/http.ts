@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, Client, request, type Dispatcher } from 'undici';
 
 export type Headers = Record<string, string>;
 
@@ -32,13 +32,20 @@ function shortPath(url: string): string {
 }
 
 /** One HTTP connection pool per registry, keep-alive, no pipelining: what a registry client does. */
+const CONNECTION_OPTIONS = {
+  keepAliveTimeout: 30_000,
+  pipelining: 1,
+  headersTimeout: 600_000,
+  bodyTimeout: 600_000,
+};
+
 export function createAgent(): Agent {
-  return new Agent({
-    keepAliveTimeout: 30_000,
-    pipelining: 1,
-    headersTimeout: 600_000,
-    bodyTimeout: 600_000,
-  });
+  return new Agent(CONNECTION_OPTIONS);
+}
+
+/** One keep-alive connection to `origin`, for requests that must follow each other on it. */
+export function createConnection(origin: string): Client {
+  return new Client(origin, CONNECTION_OPTIONS);
 }
 
 export interface SendOptions {

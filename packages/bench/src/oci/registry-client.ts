@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { request, type Agent } from 'undici';
-import { createAgent, header, requiredHeader, send, UnexpectedStatusError } from './http';
+import { request, type Agent, type Dispatcher } from 'undici';
+import { createAgent, createConnection, header, requiredHeader, send, UnexpectedStatusError } from './http';
 import type { SmallImage } from './image';
 import { MANIFEST_ACCEPT, OCI_MANIFEST } from './media-types';
 import { payloadChunks, payloadStream, type Payload } from './payload';
@@ -32,8 +32,8 @@ export class RegistryClient {
   }
 
   /** POST /blobs/uploads/: opens an upload session and answers where to send its bytes. */
-  async startUpload(repository: string): Promise<URL> {
-    const response = await send(this.agent, this.url(`/v2/${repository}/blobs/uploads/`), {
+  async startUpload(repository: string, dispatcher: Dispatcher = this.agent): Promise<URL> {
+    const response = await send(dispatcher, this.url(`/v2/${repository}/blobs/uploads/`), {
       method: 'POST',
       headers: { 'content-length': '0' },
       expect: [202],
@@ -47,15 +47,33 @@ export class RegistryClient {
     await this.finishUpload(location, payload.digest, payloadStream(payload), payload.size);
   }
 
-  /** Chunked push: POST, a PATCH per `chunkSize` bytes with Content-Range, then an empty PUT. */
+  /**
+   * Chunked push: POST, a PATCH per `chunkSize` bytes with Content-Range, then an empty PUT; all
+   * on one connection, as docker and containerd send an upload's requests. (A pool may spread
+   * them over several connections, and so over a registry's processes, which is another case.)
+   */
   async pushChunked(repository: string, payload: Payload, chunkSize: number): Promise<void> {
-    let location = await this.startUpload(repository);
+    const connection = createConnection(this.baseUrl);
+    try {
+      await this.sendChunks(connection, repository, payload, chunkSize);
+    } finally {
+      await connection.close();
+    }
+  }
+
+  private async sendChunks(
+    connection: Dispatcher,
+    repository: string,
+    payload: Payload,
+    chunkSize: number,
+  ): Promise<void> {
+    let location = await this.startUpload(repository, connection);
     let offset = 0;
     let pending: Buffer[] = [];
     let pendingSize = 0;
     const flush = async (): Promise<void> => {
       const body = Buffer.concat(pending, pendingSize);
-      const response = await send(this.agent, location, {
+      const response = await send(connection, location, {
         method: 'PATCH',
         headers: {
           'content-type': OCTETS,
@@ -80,7 +98,7 @@ export class RegistryClient {
       }
     }
     if (pendingSize > 0) await flush();
-    await this.finishUpload(location, payload.digest);
+    await this.finishUpload(location, payload.digest, undefined, undefined, connection);
   }
 
   /** A small blob the way docker pushes it: HEAD (absent), POST, PUT with the bytes. */
@@ -95,10 +113,16 @@ export class RegistryClient {
   }
 
   /** PUT <location>?digest=, with the last bytes of the blob or none. */
-  async finishUpload(location: URL, digest: string, body?: Readable | Buffer, size?: number): Promise<void> {
+  async finishUpload(
+    location: URL,
+    digest: string,
+    body?: Readable | Buffer,
+    size?: number,
+    dispatcher: Dispatcher = this.agent,
+  ): Promise<void> {
     const target = new URL(location);
     target.searchParams.set('digest', digest);
-    await send(this.agent, target, {
+    await send(dispatcher, target, {
       method: 'PUT',
       headers:
         body === undefined
