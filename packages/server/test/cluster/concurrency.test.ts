@@ -8,7 +8,7 @@ import {
   uniqueRepo,
   type OciClient,
 } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { auditStorage, leftovers } from '../support/storage-audit';
 import { pullBlob, pushChunked } from '../support/upload-steps';
 
@@ -39,16 +39,10 @@ function imageManifest(config: Buffer, layer: Buffer, annotations?: Record<strin
 describe(`${CLIENTS} clients racing on the same content across processes`, () => {
   let cluster: ProcessCluster;
 
+  const started = useProcessCluster({ processes: 3 });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({ processes: 3 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
-
-  afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
+    cluster = started();
   });
 
   it('converges on one blob row and one stored object when every client pushes the same blob', async () => {

@@ -1,5 +1,5 @@
 import { errorCodeOf, randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { auditStorage, leftovers } from '../support/storage-audit';
 import { patchChunk, pullBlob, startUpload } from '../support/upload-steps';
 
@@ -9,17 +9,11 @@ describe('any process serves any request', () => {
   let cluster: ProcessCluster;
   let on: OciClient[];
 
+  const started = useProcessCluster({ processes: 3 });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({ processes: 3 });
+    cluster = started();
     on = cluster.processes.map((_, index) => cluster.clientOf(index));
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
-
-  afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
   });
 
   /** Sends an upload's chunks to the processes named by `placement`, one chunk each, in order. */

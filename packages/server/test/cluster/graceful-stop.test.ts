@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { StreamingRequest } from '../support/streaming-request';
 import { reportTiming } from '../support/timings';
 import { patchChunk, pullBlob, resumeOffset, startUpload } from '../support/upload-steps';
@@ -50,19 +50,16 @@ async function connectionsRefused(port: number, timeoutMs: number): Promise<void
 describe('a process told to stop', () => {
   let cluster: ProcessCluster;
 
-  beforeAll(async () => {
-    cluster = await startProcessCluster({
-      processes: 2,
-      env: { BERTH_SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
-    });
-  }, 120_000);
+  const started = useProcessCluster({
+    processes: 2,
+    env: { BERTH_SHUTDOWN_GRACE_SECONDS: String(GRACE_SECONDS) },
+  });
 
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
+  beforeAll(async () => {
+    cluster = started();
+  });
 
   afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
     // The next test needs both processes again.
     for (const process of cluster.processes) if (!process.running) await process.start();
   });

@@ -1,5 +1,5 @@
 import { OCI_MANIFEST, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { Scrape } from '../support/prometheus';
 
 // Entries would outlive the test: only the broadcast of a change can make a process forget one.
@@ -28,20 +28,14 @@ describe('manifest cache of two processes sharing Redis', () => {
   let writer: OciClient;
   let reader: OciClient;
 
+  const started = useProcessCluster({
+    processes: 2,
+    env: { BERTH_MANIFESTS_CACHE_TTL_SECONDS: TTL_SECONDS },
+  });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({
-      processes: 2,
-      env: { BERTH_MANIFESTS_CACHE_TTL_SECONDS: TTL_SECONDS },
-    });
+    cluster = started();
     [writer, reader] = [cluster.clientOf(0), cluster.clientOf(1)];
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
-
-  afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
   });
 
   it('serves repeated reads from memory', async () => {

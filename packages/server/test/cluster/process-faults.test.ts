@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { auditStorage, type StorageAudit } from '../support/storage-audit';
 import { StreamingRequest } from '../support/streaming-request';
 import { reportTiming } from '../support/timings';
@@ -14,17 +14,11 @@ describe('a process killed in the middle of an upload', () => {
   let cluster: ProcessCluster;
   let on: OciClient[];
 
+  const started = useProcessCluster({ processes: 3 });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({ processes: 3 });
+    cluster = started();
     on = cluster.processes.map((_, index) => cluster.clientOf(index));
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  }, 60_000);
-
-  afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
   });
 
   /** Starts a request with part of its body sent, then SIGKILLs its process while the rest is due. */

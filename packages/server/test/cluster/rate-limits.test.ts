@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCodeOf, OCI_MANIFEST, sha256, uniqueRepo, type TestImage } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 
 const PROCESSES = 3;
 const BURST = 30;
@@ -52,27 +52,21 @@ describe(`manifest-read rate limit shared by ${PROCESSES} processes through Redi
     };
   }
 
+  const started = useProcessCluster({
+    processes: PROCESSES,
+    env: {
+      BERTH_RATE_LIMITS_ENABLED: 'true',
+      BERTH_RATE_LIMITS_DEFAULTS_MANIFEST_READS_BURST: String(BURST),
+      BERTH_RATE_LIMITS_DEFAULTS_MANIFEST_READS_PER_SECOND: String(PER_SECOND),
+    },
+  });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({
-      processes: PROCESSES,
-      env: {
-        BERTH_RATE_LIMITS_ENABLED: 'true',
-        BERTH_RATE_LIMITS_DEFAULTS_MANIFEST_READS_BURST: String(BURST),
-        BERTH_RATE_LIMITS_DEFAULTS_MANIFEST_READS_PER_SECOND: String(PER_SECOND),
-      },
-    });
+    cluster = started();
     // Pushing spends the writes budget only, leaving the manifest-read bucket full.
     name = uniqueRepo('rate');
     image = await cluster.client().pushImage(name, 'v1');
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
   }, 60_000);
-
-  afterEach(async () => {
-    expect(await cluster.internalErrors()).toEqual([]);
-  });
 
   it('lets exactly the burst through across processes, then refuses on every one', async () => {
     const started = performance.now();

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BerthProcess, LogEntry } from '../support/berth-process';
 import { Scrape } from '../support/prometheus';
 import { randomBlob, sha256, uniqueRepo } from '../support/oci-client';
-import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
+import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { pullBlob } from '../support/upload-steps';
 
 const WORKERS = 2;
@@ -64,15 +64,13 @@ describe(`one process with http.workers = ${WORKERS}`, () => {
   let cluster: ProcessCluster;
   let primary: BerthProcess;
 
+  const started = useProcessCluster({ processes: 1, env: { BERTH_HTTP_WORKERS: String(WORKERS) } });
+
   beforeAll(async () => {
-    cluster = await startProcessCluster({ processes: 1, env: { BERTH_HTTP_WORKERS: String(WORKERS) } });
+    cluster = started();
     primary = cluster.processes[0] as BerthProcess;
     // Ready means one worker listens; the test wants all of them.
     await eventually(() => (listeningPids(primary).length === WORKERS ? true : undefined), 20_000);
-  }, 120_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
   }, 60_000);
 
   it('spreads connections over worker processes sharing the port', async () => {

@@ -68,3 +68,25 @@ export async function startProcessCluster(options: ClusterOptions = {}): Promise
     stop,
   };
 }
+
+/**
+ * Starts a cluster before a suite's tests and stops it after them, and fails every test after
+ * which a process logged a 500. Returns the running cluster; call it from hooks and tests.
+ */
+export function useProcessCluster(options: ClusterOptions = {}): () => ProcessCluster {
+  let cluster: ProcessCluster | undefined;
+  const running = (): ProcessCluster => {
+    if (!cluster) throw new Error('the process cluster did not start');
+    return cluster;
+  };
+  beforeAll(async () => {
+    cluster = await startProcessCluster(options);
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 60_000);
+  afterEach(async () => {
+    expect(await running().internalErrors()).toEqual([]);
+  });
+  return running;
+}
