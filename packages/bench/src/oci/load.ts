@@ -34,9 +34,10 @@ export interface LoadResult {
 
 /** What one ab run reports. */
 interface AbRun {
-  complete: number;
+  /** Completed with a 2xx status. */
+  succeeded: number;
+  /** Failed (connection, length, timeout) or answered with another status. */
   failed: number;
-  non2xx: number;
   seconds: number;
   p50: number;
   p99: number;
@@ -60,21 +61,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       options.methods.map(async (method) => [method, await ab(method, options, perMethod, folder)] as const),
     );
     const seconds = Math.max(...runs.map(([, run]) => run.seconds));
-    const requests = runs.reduce((total, [, run]) => total + run.complete - run.failed - run.non2xx, 0);
+    const requests = runs.reduce((total, [, run]) => total + run.succeeded, 0);
     const problems = runs
-      .filter(([, run]) => run.failed + run.non2xx > 0)
-      .map(([method, run]) => `${method}: ${run.failed} failed, ${run.non2xx} not 2xx`);
+      .filter(([, run]) => run.failed > 0)
+      .map(([method, run]) => `${method}: ${run.failed} failed or not 2xx`);
     return {
       requests,
       seconds,
       perSecond: requests / seconds,
       byMethod: Object.fromEntries(
-        runs.map(([method, run]) => [
-          method,
-          { requests: run.complete - run.failed - run.non2xx, p50: run.p50, p99: run.p99 },
-        ]),
+        runs.map(([method, run]) => [method, { requests: run.succeeded, p50: run.p50, p99: run.p99 }]),
       ),
-      failures: runs.reduce((total, [, run]) => total + run.failed + run.non2xx, 0),
+      failures: runs.reduce((total, [, run]) => total + run.failed, 0),
       ...(problems.length > 0 ? { firstFailure: problems.join('; ') } : {}),
     };
   } finally {
@@ -128,10 +126,10 @@ async function ab(
       .filter((line) => line.includes(','))
       .map((line) => line.split(',').map(Number) as [number, number]),
   );
+  const failed = field('Failed requests') + field('Non-2xx responses', false);
   return {
-    complete: field('Complete requests'),
-    failed: field('Failed requests'),
-    non2xx: field('Non-2xx responses', false),
+    succeeded: field('Complete requests') - failed,
+    failed,
     seconds: field('Time taken for tests'),
     p50: table.get(50) ?? Number.NaN,
     p99: table.get(99) ?? Number.NaN,

@@ -51,6 +51,12 @@ export const heard =
   (events: string[]): boolean =>
     expected.every((event) => events.includes(event));
 
+/** True once `event` was heard `times` times. */
+export const heardTimes =
+  (event: string, times: number) =>
+  (events: string[]): boolean =>
+    events.filter((heardEvent) => heardEvent === event).length === times;
+
 /** Subscribes a recording listener and waits until delivery has begun. */
 export async function listening(coordinator: Coordinator, channel: string) {
   const listener = recordingListener();

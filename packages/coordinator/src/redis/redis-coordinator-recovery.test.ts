@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer, type RedisServer } from '@berth/testing/redis';
-import { heard, listening } from '../contract/channel-contract';
+import { heard, heardTimes, listening } from '../contract/channel-contract';
 import { RedisCoordinator } from './redis-coordinator';
 
 const PORT = 6391;
@@ -61,7 +61,7 @@ describe('RedisCoordinator across a Redis restart', () => {
       await server.stop();
       await listener.until(heard('interrupted'));
       await server.restart();
-      await listener.until((events) => events.filter((event) => event === 'resumed').length === 2, 10_000);
+      await listener.until(heardTimes('resumed', 2), 10_000);
       await publisher.publish('events', 'after the restart');
       await listener.until(heard('message:after the restart'));
       expect(listener.events).toEqual(['resumed', 'interrupted', 'resumed', 'message:after the restart']);
@@ -76,7 +76,7 @@ describe('RedisCoordinator across a Redis restart', () => {
     const { listener, subscription } = await listening(coordinator, 'events');
     try {
       expect(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBeGreaterThan(0);
-      await listener.until((events) => events.filter((event) => event === 'resumed').length === 2, 10_000);
+      await listener.until(heardTimes('resumed', 2), 10_000);
       await admin.publish('berth:channel:events', 'after the drop');
       await listener.until(heard('message:after the drop'));
       expect(listener.events).toEqual(['resumed', 'interrupted', 'resumed', 'message:after the drop']);

@@ -34,9 +34,13 @@ function database(initial: ManifestRecord | undefined) {
   return source;
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(20);
   }
@@ -110,8 +114,9 @@ describe('ManifestCache across processes sharing Redis', () => {
     db.set(manifest('v2'));
     await writer.changed('repo');
     // Within the time-to-live (minutes here), so only the broadcast can have dropped it.
-    await eventuallyAsync(
+    await eventually(
       async () => (await reader.read('repo', 'latest', db.load))?.digest === manifest('v2').digest,
+      'the reader serves the new manifest',
     );
     expect(await reader.read('untouched', 'latest', db.load)).toEqual(manifest('v1'));
     expect(broadcastFailures).toEqual([]);
@@ -182,11 +187,3 @@ describe('ManifestCache across processes sharing Redis', () => {
     expect(small.loads).toBe(4);
   });
 });
-
-async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(20);
-  }
-}
