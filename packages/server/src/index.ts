@@ -10,3 +10,5 @@ export { RegistryError } from './errors/domain-errors';
 export { looksLikeDigest, parseDigest } from './oci/digest';
 export { assertRepositoryName, assertTag } from './oci/names';
 export { servePodMetrics } from './observability/pod-metrics';
+export { ESCAPED_ERROR_MESSAGE, guardProcess } from './observability/escaped-errors';
+export { ListenError } from './http/listen';

@@ -57,12 +57,22 @@ export interface Registry {
   close(): Promise<void>;
 }
 
+async function closeBackends({ blobs, metadata, coordinator }: Backends): Promise<void> {
+  await Promise.allSettled([blobs.close(), metadata.close(), coordinator.close()]);
+}
+
 /** Opens the backends named by the configuration, migrates the metadata store and builds the app. */
 export async function openBackends(config: Config): Promise<Backends> {
   const blobs = createBlobStore(blobStoreConfig(config));
   const coordinator = createCoordinator(coordinatorConfig(config));
-  const metadata = await createMetadataStore(metadataStoreConfig(config));
-  return { blobs, metadata, coordinator };
+  try {
+    const metadata = await createMetadataStore(metadataStoreConfig(config));
+    return { blobs, metadata, coordinator };
+  } catch (error) {
+    // An open Redis connection would keep a process that failed to start alive.
+    await Promise.allSettled([blobs.close(), coordinator.close()]);
+    throw error;
+  }
 }
 
 /** Builds a registry on open backends; `openRegistry` does both. */
@@ -140,11 +150,7 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     close: async () => {
       await inFlight.settled(HANDLER_SETTLE_MS);
       await services.close();
-      await Promise.allSettled([
-        backends.blobs.close(),
-        backends.metadata.close(),
-        backends.coordinator.close(),
-      ]);
+      await closeBackends(backends);
     },
   };
 }
@@ -152,16 +158,25 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
 /** Opens backends, applies pending migrations and builds the registry. */
 export async function openRegistry(config: Config, logger: Logger): Promise<Registry> {
   const backends = await openBackends(config);
-  const applied = await backends.metadata.migrate();
-  if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
-  const registry = createRegistry(config, backends, logger);
-  const { initialAdmin } = config.auth;
-  if (registry.access.auth && initialAdmin) {
-    const created = await registry.access.auth.administration.bootstrapAdmin(
-      initialAdmin.username,
-      initialAdmin.password,
-    );
-    if (created) logger.info({ user: initialAdmin.username }, 'created the initial global admin');
+  let registry: Registry | undefined;
+  try {
+    const applied = await backends.metadata.migrate();
+    if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
+    registry = createRegistry(config, backends, logger);
+    await bootstrapInitialAdmin(registry, config, logger);
+    return registry;
+  } catch (error) {
+    await (registry ? registry.close() : closeBackends(backends));
+    throw error;
   }
-  return registry;
+}
+
+async function bootstrapInitialAdmin(registry: Registry, config: Config, logger: Logger): Promise<void> {
+  const { initialAdmin } = config.auth;
+  if (!registry.access.auth || !initialAdmin) return;
+  const created = await registry.access.auth.administration.bootstrapAdmin(
+    initialAdmin.username,
+    initialAdmin.password,
+  );
+  if (created) logger.info({ user: initialAdmin.username }, 'created the initial global admin');
 }

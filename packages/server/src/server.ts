@@ -1,10 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
+import { listen } from './http/listen';
 import { openRegistry, type Registry } from './registry';
 
 const IDLE_SWEEP_MS = 100;
+// Node checks the headers timeout of open connections only this often (30 s by default), so a
+// slow client could hold a connection for up to that much longer than the setting says.
+const CONNECTIONS_CHECK_MS = 500;
 
 /** A listening registry. */
 export interface RunningServer {
@@ -28,17 +31,31 @@ function applyTimeouts(server: Server, http: Config['http']): void {
   server.timeout = http.idleTimeoutSeconds * 1000;
 }
 
-/** Opens the registry and listens on the configured host and port. */
+/** Answers requests that arrive while the backends are still being opened. */
+function notReadyYet(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ status: 'starting' }));
+}
+
+/**
+ * Listens on the configured host and port, then opens the registry. The port is bound first so
+ * that one taken by another process stops start-up at once, before any backend is opened or
+ * migrated; until the registry is open, requests are answered 503.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const registry = await openRegistry(config, logger);
-  const server = createServer(registry.app);
+  const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, notReadyYet);
   applyTimeouts(server, config.http);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const url = await listen(server, config.http.host, config.http.port);
+  let registry: Registry;
+  try {
+    registry = await openRegistry(config, logger);
+  } catch (error) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  server.off('request', notReadyYet);
+  server.on('request', registry.app);
   logger.info(
     {
       url,

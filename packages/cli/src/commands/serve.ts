@@ -1,5 +1,13 @@
 import cluster from 'node:cluster';
-import { createLogger, loadConfig, servePodMetrics, startServer, type Config } from '@berth/server';
+import {
+  createLogger,
+  guardProcess,
+  loadConfig,
+  servePodMetrics,
+  startServer,
+  type Config,
+  type RunningServer,
+} from '@berth/server';
 import type { Logger } from 'pino';
 import { defineCommand } from '../command';
 
@@ -15,11 +23,12 @@ export const serveCommand = defineCommand({
 /** Runs the registry until SIGTERM or SIGINT, then stops gracefully; forks workers when configured. */
 async function runServe(config: Config): Promise<void> {
   const logger = createLogger(config);
+  guardProcess(logger);
   if (config.http.workers > 1 && cluster.isPrimary) {
     superviseWorkers(config.http.workers, logger);
     return;
   }
-  const running = await startServer(config, logger);
+  const running = await startOrExit(config, logger);
   onStopSignal((signal) => {
     logger.info({ signal }, 'stopping: no longer ready, finishing requests in flight');
     running.stop().then(
@@ -32,23 +41,48 @@ async function runServe(config: Config): Promise<void> {
   });
 }
 
+/**
+ * Starts the server, or ends the process at once with one line saying why: a pod that cannot
+ * listen or reach its backends must not linger looking alive (an orchestrator restarts it).
+ */
+async function startOrExit(config: Config, logger: Logger): Promise<RunningServer> {
+  try {
+    return await startServer(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
 function onStopSignal(handler: (signal: NodeJS.Signals) => void): void {
   process.once('SIGTERM', handler);
   process.once('SIGINT', handler);
 }
 
 /**
- * Forks workers that share the listening port, replaces any that die, and on a stop signal
- * passes it on and exits once every worker has drained.
+ * Forks workers that share the listening port, replaces any that die after they served, and on
+ * a stop signal passes it on and exits once every worker has drained. A worker that dies before
+ * it ever listened would die the same way again (port taken, backend unreachable), so the pod
+ * stops instead of forking forever.
  */
 function superviseWorkers(count: number, logger: Logger): void {
   let stopping = false;
+  const listened = new Set<number>();
+  const stopWorkers = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
   servePodMetrics();
   for (let i = 0; i < count; i++) cluster.fork();
+  cluster.on('listening', (worker) => listened.add(worker.id));
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;
+    }
+    if (!listened.has(worker.id)) {
+      logger.fatal({ pid: worker.process.pid, code, signal }, 'a worker failed to start; stopping');
+      stopWorkers();
+      process.exit(1);
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
     cluster.fork();
@@ -57,6 +91,6 @@ function superviseWorkers(count: number, logger: Logger): void {
   onStopSignal((signal) => {
     stopping = true;
     logger.info({ signal }, 'stopping workers');
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    stopWorkers();
   });
 }

@@ -7,8 +7,10 @@ export const ERROR_CODES = {
   BLOB_UPLOAD_INVALID: { status: 400, description: 'blob upload invalid' },
   BLOB_UPLOAD_UNKNOWN: { status: 404, description: 'blob upload unknown to registry' },
   DIGEST_INVALID: { status: 400, description: 'provided digest did not match uploaded content' },
+  // 400, as Distribution and the Docker Registry API answer and as clients keying on status expect;
+  // the OCI spec's table names the code but no status of its own for it.
   MANIFEST_BLOB_UNKNOWN: {
-    status: 404,
+    status: 400,
     description: 'manifest references a manifest or blob unknown to registry',
   },
   MANIFEST_INVALID: { status: 400, description: 'manifest invalid' },

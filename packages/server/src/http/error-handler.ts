@@ -44,10 +44,28 @@ function clientStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
+/**
+ * Whether the client went away: the connection is closed, so whatever failed (often with the same
+ * ECONNRESET a backend outage gives) failed because the request's own stream did.
+ */
+function clientWentAway(req: Request): boolean {
+  return req.socket.destroyed;
+}
+
 /** Maps any error to the spec's JSON body and a status, in this one place. */
 export function createErrorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
-    if (res.headersSent) return next(error);
+  // Express tells an error handler by its four parameters, so the unused `next` stays.
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (clientWentAway(req)) {
+      logger.debug({ err: error, method: req.method, path: req.path }, 'client went away mid-request');
+      return;
+    }
+    if (res.headersSent) {
+      // The status is on its way: the only way left to tell the client is to cut the response short.
+      logger.warn({ err: error, method: req.method, path: req.path }, 'response failed midway');
+      res.destroy();
+      return;
+    }
     let code: ErrorCode;
     let message: string;
     let status: number;

@@ -4,6 +4,7 @@ import { AccessMetrics } from './access-metrics';
 import { BackendMetrics } from './backend-metrics';
 import { BlobMetrics } from './blob-metrics';
 import { CacheMetrics } from './cache-metrics';
+import { registerEscapedErrors } from './escaped-errors';
 
 /**
  * The registry's Prometheus metrics, every one documented in the README's Metrics section; one
@@ -20,6 +21,7 @@ export class RegistryMetrics {
   /** `blobStore` names the blob-store adapter, for the `store` label. */
   constructor({ blobStore }: { blobStore: string }) {
     this.blobs = new BlobMetrics(this.registry, blobStore);
+    registerEscapedErrors(this.registry);
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
   }
 }

@@ -204,8 +204,9 @@ export class UploadService {
 
   /** Streams a chunk's bytes through `hashing` into what `store` writes, counting them once in. */
   private async receive<T>(chunk: Chunk, hashing: HashingStream, store: () => Promise<T>): Promise<T> {
+    const storing = store();
     try {
-      const [stored] = await Promise.all([store(), feed(chunk.body, hashing)]);
+      const [stored] = await Promise.all([storing, feed(chunk.body, hashing)]);
       this.observer.bytesReceived(hashing.bytes);
       return stored;
     } catch (error) {
@@ -213,6 +214,9 @@ export class UploadService {
       chunk.body.unpipe(hashing);
       chunk.body.resume();
       hashing.destroy();
+      // When the body fails first, the store is still at work; until it stops, the upload's lock
+      // must stay held, or the client's retry would write beside it (and the late write undo it).
+      await storing.catch(() => undefined);
       throw error;
     }
   }
@@ -301,8 +305,15 @@ function assertDigest(expected: Digest, actualHex: string): void {
   }
 }
 
-/** Pipes a request body into a stream; a client that goes away mid-body fails the stream too. */
+/**
+ * Pipes a request body into the stream a store reads. A body that fails (a client that resets or
+ * goes away, broken chunked framing) fails that stream too, so the store's read ends with the error
+ * instead of waiting for bytes that never come. The store may not be reading yet, or may have
+ * stopped, so the error reaches it through its read alone: the stream's 'error' event, which would
+ * end the process with no listener, is observed here.
+ */
 async function feed(source: Readable, target: Writable): Promise<void> {
+  target.on('error', () => undefined);
   source.pipe(target);
   try {
     await finished(source);

@@ -133,7 +133,7 @@ describeEachFlavor('manifests', (registry) => {
       manifests: [{ mediaType: OCI_MANIFEST, digest: sha256('missing'), size: 10 }],
     });
     const res = await client.putManifest(name, 'idx', index, OCI_INDEX);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
     expect(await errorCodeOf(res)).toBe('MANIFEST_BLOB_UNKNOWN');
   });
 
@@ -149,7 +149,7 @@ describeEachFlavor('manifests', (registry) => {
       layers: [{ mediaType: OCI_LAYER, digest: sha256(absentLayer), size: 10 }],
     });
     const res = await client.putManifest(name, 'broken', manifest);
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { code: string; detail: { blobs: string[] } }[] };
     expect(body.errors[0]?.code).toBe('MANIFEST_BLOB_UNKNOWN');
     expect(body.errors[0]?.detail.blobs).toEqual([sha256(absentLayer)]);

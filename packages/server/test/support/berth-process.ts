@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ESCAPED_ERROR_MESSAGE } from '../../src/observability/escaped-errors';
 import { CLI_MAIN } from './cli-build';
 
 const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 50;
 const KEPT_LOG_LINES = 5_000;
+// Log lines that only a registry bug writes: a 500 (by the error handler and by the request log)
+// and the process guard's line for an error no handler caught.
+const BUG_MARKERS = ['"request failed"', '"statusCode":500', `"${ESCAPED_ERROR_MESSAGE}"`];
 
 /** How a process ended. */
 export interface ProcessExit {
@@ -157,8 +161,8 @@ export class BerthProcess {
   }
 
   /**
-   * Log lines of requests answered 500 INTERNAL_ERROR, each one a registry bug; all of them, however
-   * many lines came after.
+   * Log lines of requests answered 500 INTERNAL_ERROR and of errors that escaped every handler,
+   * each one a registry bug; all of them, however many lines came after.
    */
   internalErrors(): LogEntry[] {
     return [...this.failures];
@@ -172,7 +176,7 @@ export class BerthProcess {
   private keep(lines: string[]): void {
     for (const line of lines) {
       // The error handler logs 'request failed' for every 500, and pino-http the response itself.
-      if (!line.includes('"request failed"') && !line.includes('"statusCode":500')) continue;
+      if (!BUG_MARKERS.some((marker) => line.includes(marker))) continue;
       const entry = parseEntry(line);
       if (entry) this.failures.push(entry);
     }
