@@ -80,7 +80,8 @@ function superviseWorkers(count: number, logger: Logger): void {
       return;
     }
     if (!listened.has(worker.id)) {
-      logger.fatal({ pid: worker.process.pid, code, signal }, 'a worker failed to start; stopping');
+      // The worker logged why; this line says what the pod does about it.
+      logger.error({ pid: worker.process.pid, code, signal }, 'a worker failed to start; stopping');
       stopWorkers();
       process.exit(1);
     }
