@@ -17,6 +17,7 @@ describe('createMetadataStore', () => {
         '20261122000000_initial',
         '20261123000000_access',
         '20261124000000_add_blob_function',
+        '20261125000000_manifest_annotations_json',
       ]);
       await store.checkHealth();
       await store.close();
@@ -36,6 +37,7 @@ describe('createMetadataStore', () => {
         '20261122000000_initial',
         '20261123000000_access',
         '20261124000000_add_blob_function',
+        '20261125000000_manifest_annotations_json',
       ]);
       await first.addBlob('library/alpine', blob);
       await first.close();

@@ -8,3 +8,4 @@ export type { SqlClient, SqlDatabase } from './db/sql-database';
 export { PgDatabase, type PgDatabaseOptions } from './db/pg-database';
 export { PgliteDatabase } from './db/pglite-database';
 export { migrate, MIGRATIONS_DIRECTORY } from './db/migrate';
+export { UnstorableTextError } from './db/storable-text';

@@ -11,6 +11,8 @@ import type {
 /**
  * Registry metadata: repositories, blobs and their links to repositories, manifests with
  * their references, and tags. Repositories are created implicitly by the first write.
+ * Text holding NUL or an unpaired UTF-16 surrogate, which no stored name can, is refused with
+ * UnstorableTextError, except where a method says how it treats it. Annotations may hold any text.
  */
 export interface MetadataStore {
   readonly kind: string;
@@ -50,7 +52,10 @@ export interface MetadataStore {
   deleteTag(repository: string, tag: string): Promise<boolean>;
   /** Tags in lexical order; undefined when the repository does not exist. */
   tagsPage(repository: string, page: PageRequest): Promise<string[] | undefined>;
-  /** Manifests in the repository whose subject is `subjectDigest`, optionally of one artifact type. */
+  /**
+   * Manifests in the repository whose subject is `subjectDigest`, optionally of one artifact type;
+   * none for an artifact type that could not be stored.
+   */
   referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Referrer[]>;
 
   /** Throws when the backend cannot be reached. */

@@ -46,7 +46,10 @@ export interface Referrer {
   annotations?: Record<string, string>;
 }
 
-/** Lexically ordered paging: up to `limit` names strictly after `last`; no limit means all. */
+/**
+ * Lexically ordered paging: up to `limit` names strictly after `last`, in byte order; no limit
+ * means all. `last` may hold any text, NUL included.
+ */
 export interface PageRequest {
   last?: string;
   limit?: number;

@@ -14,7 +14,8 @@ import type {
 /**
  * Who may do what: users, namespaces with their members' roles, and robot accounts. Names are
  * compared byte-wise. Deleting a user or a namespace removes its memberships (and a namespace's
- * robots); repositories are never touched.
+ * robots); repositories are never touched. Text holding NUL or an unpaired UTF-16 surrogate is
+ * refused with UnstorableTextError, as in the MetadataStore, pages' `last` excepted.
  */
 export interface AccessStore {
   /** 'exists' when the name is taken. */

@@ -1,5 +1,6 @@
 import type { NewRobot, NewUser } from '../access/access-model';
 import type { AccessStore } from '../access/access-store';
+import { UnstorableTextError } from '../db/storable-text';
 import type { MetadataStore } from '../metadata-store';
 import type { ContractStore } from './metadata-store.contract';
 
@@ -131,6 +132,20 @@ export function describeAccessStoreContract(name: string, makeStore: () => Promi
         expect((await access.usersPage({ last: 'a.b' })).map((user) => user.name)).toEqual(['a_b', 'b']);
         expect(await access.usersPage({ last: 'b' })).toEqual([]);
         expect(await access.usersPage({ last: 'zzz', limit: 5 })).toEqual([]);
+      });
+
+      it('page after a `last` holding NUL as after its part before it; other such text is refused', async () => {
+        for (const name of BYTE_ORDERED_NAMES) await access.createUser(newUser(name));
+
+        expect((await access.usersPage({ last: 'a\0' })).map((user) => user.name)).toEqual([
+          'a-b',
+          'a.b',
+          'a_b',
+          'b',
+        ]);
+        await expect(access.findUser('a\0')).rejects.toBeInstanceOf(UnstorableTextError);
+        await expect(access.createUser(newUser('c\ud800'))).rejects.toBeInstanceOf(UnstorableTextError);
+        expect(await userNames()).toEqual(BYTE_ORDERED_NAMES);
       });
     });
 

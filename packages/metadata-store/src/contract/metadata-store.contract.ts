@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { UnstorableTextError } from '../db/storable-text';
 import type { MetadataStore } from '../metadata-store';
 import type { BlobRecord, NewManifest } from '../model';
 
@@ -451,6 +452,91 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         await store.deleteManifest('repo', signature.digest);
         expect(await store.referrers('repo', subject, SIGNATURE)).toEqual([]);
         expect(await store.referrers('other', subject)).toEqual([referrer(signature)]);
+      });
+    });
+
+    describe('text PostgreSQL cannot hold', () => {
+      // Valid JSON, so valid annotations: `\u0000`, and `\ud800` without the low half of its pair.
+      const hostileAnnotations = {
+        'org.example.nul': 'before\0after',
+        'org.example.lone-high': '\ud800',
+        'org.example.lone-low': 'x\udc00y',
+        'org.example\0key': 'value',
+        'org.example.pair': '\ud83d\ude00',
+      };
+
+      it('is kept in annotations, which read back exactly', async () => {
+        const subject = digestOf('subject of hostile annotations');
+        const [config] = await pushBlobs('repo', 'config');
+        const hostile = imageManifest([config!], {
+          subject,
+          artifactType: SIGNATURE,
+          annotations: hostileAnnotations,
+        });
+        const plain = imageManifest([config!], { subject, artifactType: SBOM, annotations: { a: 'b' } });
+        expect(await store.putManifest('repo', hostile, 'hostile')).toEqual({
+          status: 'stored',
+          created: true,
+        });
+        expect(await store.putManifest('repo', plain)).toEqual({ status: 'stored', created: true });
+
+        expect(await store.referrers('repo', subject, SIGNATURE)).toEqual([
+          {
+            digest: hostile.digest,
+            mediaType: IMAGE_MANIFEST,
+            size: hostile.payload.length,
+            artifactType: SIGNATURE,
+            annotations: hostileAnnotations,
+          },
+        ]);
+        expect((await store.referrers('repo', subject, SBOM))[0]?.annotations).toEqual({ a: 'b' });
+        expect((await store.findManifestByTag('repo', 'hostile'))?.payload.equals(hostile.payload)).toBe(
+          true,
+        );
+      });
+
+      it('filters referrers down to none as an artifact type', async () => {
+        const subject = digestOf('subject');
+        const [config] = await pushBlobs('repo', 'config');
+        await store.putManifest('repo', imageManifest([config!], { subject, artifactType: SBOM }));
+
+        expect(await store.referrers('repo', subject, `${SBOM}\0`)).toEqual([]);
+        expect(await store.referrers('repo', subject, `${SBOM}\ud800`)).toEqual([]);
+        expect(await store.referrers('repo', subject, SBOM)).toHaveLength(1);
+      });
+
+      it('pages as the part of `last` before its first NUL, which no name holds', async () => {
+        const image = await pushImage('repo', 'image');
+        const tags = BYTE_ORDERED_NAMES.filter((tag) => !tag.includes('/'));
+        for (const tag of tags) await store.putManifest('repo', image, tag);
+        for (const name of BYTE_ORDERED_NAMES) await pushBlobs(name, `blob of ${name}`);
+
+        expect(await store.repositoriesPage({ last: 'a\0' })).toEqual([
+          'a-b',
+          'a.b',
+          'a/b',
+          'a_b',
+          'b',
+          'repo',
+        ]);
+        expect(await store.repositoriesPage({ last: 'a.b\0zzz', limit: 1 })).toEqual(['a/b']);
+        expect(await store.repositoriesPage({ last: '\0b', limit: 1 })).toEqual(['B']);
+        expect(await store.tagsPage('repo', { last: 'a\0b' })).toEqual(['a-b', 'a.b', 'a_b', 'b']);
+        expect(await store.tagsPage('repo', { last: 'b\0' })).toEqual([]);
+      });
+
+      it('is refused elsewhere with UnstorableTextError, writing nothing', async () => {
+        const [known] = await pushBlobs('repo', 'known');
+        const refusals = [
+          store.repositoryExists('re\0po'),
+          store.findBlob(`${known!.digest}\0`),
+          store.findManifestByTag('repo', 'v\ud800'),
+          store.addBlob('new\0repo', blob('in a repository named with NUL')),
+          store.linkBlob('new\0repo', known!.digest),
+          store.putManifest('repo', { ...imageIndex([]), mediaType: `${IMAGE_INDEX}\0` }),
+        ];
+        for (const refusal of refusals) await expect(refusal).rejects.toBeInstanceOf(UnstorableTextError);
+        expect(await store.repositoriesPage({})).toEqual(['repo']);
       });
     });
 

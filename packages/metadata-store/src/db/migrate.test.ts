@@ -40,6 +40,7 @@ describe('migrate', () => {
       '20261122000000_initial',
       '20261123000000_access',
       '20261124000000_add_blob_function',
+      '20261125000000_manifest_annotations_json',
     ]);
     expect(await migrate(db!)).toEqual([]);
   });

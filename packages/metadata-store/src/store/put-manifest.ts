@@ -1,6 +1,7 @@
 import { selectOrInsert } from '../db/select-or-insert';
 import type { SqlClient } from '../db/sql-database';
 import type { NewManifest, PutManifestResult } from '../model';
+import { annotationParams } from './annotation-columns';
 import { ensureRepositoryId, findRepositoryId } from './repository-ids';
 
 /**
@@ -25,6 +26,7 @@ export async function putManifest(
   }
 
   const repositoryId = knownRepositoryId ?? (await ensureRepositoryId(tx, repository));
+  const annotations = annotationParams(manifest.annotations);
   const { row, created } = await selectOrInsert<{ id: number }>(
     tx,
     {
@@ -34,8 +36,9 @@ export async function putManifest(
     {
       text: `
         INSERT INTO manifests
-          (repository_id, digest, media_type, artifact_type, subject_digest, annotations, payload, size)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+          (repository_id, digest, media_type, artifact_type, subject_digest,
+           annotations, annotations_json, payload, size)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::json, $8, $9)
         ON CONFLICT (repository_id, digest) DO NOTHING
         RETURNING id`,
       params: [
@@ -44,7 +47,8 @@ export async function putManifest(
         manifest.mediaType,
         manifest.artifactType ?? null,
         manifest.subjectDigest ?? null,
-        manifest.annotations === undefined ? null : JSON.stringify(manifest.annotations),
+        annotations.jsonb,
+        annotations.json,
         manifest.payload,
         manifest.payload.length,
       ],

@@ -1,4 +1,5 @@
 import type { BlobRecord, ManifestRecord, Referrer } from '../model';
+import { ANNOTATIONS_COLUMN } from './annotation-columns';
 
 /** Columns of `blobs b` that make a BlobRecord. */
 export const BLOB_COLUMNS = 'b.digest, b.size, b.storage_key';
@@ -42,7 +43,7 @@ export function toManifestRecord(row: ManifestRow): ManifestRecord {
 }
 
 /** Columns of `manifests m` that make a Referrer. */
-export const REFERRER_COLUMNS = 'm.digest, m.media_type, m.size, m.artifact_type, m.annotations';
+export const REFERRER_COLUMNS = `m.digest, m.media_type, m.size, m.artifact_type, ${ANNOTATIONS_COLUMN}`;
 
 /** A row of REFERRER_COLUMNS. */
 export interface ReferrerRow {

@@ -4,6 +4,8 @@ import { migrate } from '../db/migrate';
 import { pageParams } from '../db/page-params';
 import { retryTransient } from '../db/retry-transient';
 import type { SqlClient, SqlDatabase } from '../db/sql-database';
+import { isStorableText } from '../db/storable-text';
+import { guardText } from '../db/text-guard';
 import type { MetadataStore } from '../metadata-store';
 import type {
   BlobRecord,
@@ -34,9 +36,10 @@ export class SqlMetadataStore implements MetadataStore {
   readonly #db: SqlDatabase;
 
   constructor(db: SqlDatabase) {
+    const guarded = guardText(db);
     this.kind = db.kind;
-    this.access = new SqlAccessStore(db);
-    this.#db = db;
+    this.access = new SqlAccessStore(guarded);
+    this.#db = guarded;
   }
 
   migrate(): Promise<string[]> {
@@ -181,6 +184,8 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<Referrer[]> {
+    // No stored artifact type equals text PostgreSQL cannot hold.
+    if (artifactType !== undefined && !isStorableText(artifactType)) return [];
     const rows = await this.#db.query<ReferrerRow>(
       `SELECT ${REFERRER_COLUMNS}
        FROM repositories r

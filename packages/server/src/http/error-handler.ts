@@ -1,3 +1,4 @@
+import { UnstorableTextError } from '@berth/metadata-store';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { RegistryError } from '../errors/domain-errors';
@@ -78,6 +79,11 @@ export function createErrorHandler(logger: Logger) {
       status = clientStatusOf(error) as number;
       code = status === 413 ? 'SIZE_INVALID' : 'BLOB_UPLOAD_INVALID';
       message = (error as Error).message;
+    } else if (error instanceof UnstorableTextError) {
+      // Text no name, digest or media type can hold that no parser refused more precisely first.
+      code = 'REQUEST_INVALID';
+      status = ERROR_CODES.REQUEST_INVALID.status;
+      message = error.message;
     } else if (isBackendOutage(error)) {
       code = 'UNAVAILABLE';
       status = ERROR_CODES.UNAVAILABLE.status;

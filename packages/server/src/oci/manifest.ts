@@ -1,7 +1,13 @@
 import type { NewManifest } from '@berth/metadata-store';
 import { InvalidDigestError, InvalidManifestError, UnsupportedManifestError } from '../errors/domain-errors';
 import { parseDigest } from './digest';
-import { IMAGE_MEDIA_TYPES, INDEX_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES, isForeignLayer } from './media-types';
+import {
+  IMAGE_MEDIA_TYPES,
+  INDEX_MEDIA_TYPES,
+  SCHEMA1_MEDIA_TYPES,
+  isForeignLayer,
+  isMediaType,
+} from './media-types';
 
 /** A content descriptor as the image spec defines it. */
 export interface Descriptor {
@@ -20,9 +26,8 @@ function isObject(value: unknown): value is JsonObject {
 function parseDescriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw new InvalidManifestError(`${where} must be a descriptor object`);
   const { mediaType, digest, size, urls } = value;
-  if (typeof mediaType !== 'string' || mediaType === '') {
-    throw new InvalidManifestError(`${where}.mediaType must be a non-empty string`);
-  }
+  if (typeof mediaType !== 'string') throw new InvalidManifestError(`${where}.mediaType must be a string`);
+  assertMediaType(mediaType, `${where}.mediaType`);
   if (typeof digest !== 'string') throw new InvalidManifestError(`${where}.digest must be a string`);
   try {
     parseDigest(digest);
@@ -51,6 +56,17 @@ function parseAnnotations(value: unknown): Record<string, string> | undefined {
     throw new InvalidManifestError('annotations must map strings to strings');
   }
   return value as Record<string, string>;
+}
+
+// The image spec requires RFC 6838 media types. The registry records artifact types (a config's
+// media type among them) and filters on them, so one that breaks the grammar (NUL and every other
+// control character do) is refused rather than stored.
+function assertMediaType(value: string, field: string): void {
+  if (!isMediaType(value)) {
+    throw new InvalidManifestError(
+      `${field} ${JSON.stringify(value)} is not a media type (RFC 6838 type/subtype)`,
+    );
+  }
 }
 
 function optionalString(value: unknown, field: string): string | undefined {
@@ -106,6 +122,7 @@ export function parseManifest(payload: Buffer, contentType: string | undefined):
   const subject = document.subject === undefined ? undefined : parseDescriptor(document.subject, 'subject');
   const annotations = parseAnnotations(document.annotations);
   let artifactType = optionalString(document.artifactType, 'artifactType');
+  if (artifactType !== undefined) assertMediaType(artifactType, 'artifactType');
   const blobDigests: string[] = [];
   const manifestDigests: string[] = [];
 

@@ -27,6 +27,15 @@ export const SCHEMA1_MEDIA_TYPES: ReadonlySet<string> = new Set([
   'application/json',
 ]);
 
+// RFC 6838's restricted-name for type and subtype, as the image spec's descriptor schema has it:
+// no parameters, no spaces, no control characters.
+const MEDIA_TYPE_GRAMMAR = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/** True when `value` is a media type (`type/subtype`) as descriptors and artifact types must be. */
+export function isMediaType(value: string): boolean {
+  return MEDIA_TYPE_GRAMMAR.test(value);
+}
+
 // Layers that clients fetch from elsewhere (`urls`), so the registry never holds their bytes.
 const FOREIGN_LAYER_PREFIXES = [
   'application/vnd.docker.image.rootfs.foreign.',

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { BlobStore, ResumableWrite } from '@berth/blob-store';
 import type { BlobRecord, MetadataStore } from '@berth/metadata-store';
-import { InvalidDigestError, UploadOutOfOrderError } from '../errors/domain-errors';
+import { InvalidDigestError, InvalidSizeError, UploadOutOfOrderError } from '../errors/domain-errors';
 import { createDigester, parseDigest, type Digest } from '../oci/digest';
 import { HashingStream } from './hashing-stream';
 import { UploadHashers, type UploadHasher } from './upload-hashers';
@@ -217,7 +217,7 @@ export class UploadService {
       // When the body fails first, the store is still at work; until it stops, the upload's lock
       // must stay held, or the client's retry would write beside it (and the late write undo it).
       await storing.catch(() => undefined);
-      throw error;
+      throw lengthMismatch(chunk, hashing) ?? error;
     }
   }
 
@@ -295,6 +295,22 @@ function isWholeBlob(loaded: LoadedSession, chunk: Chunk): boolean {
 /** Seconds since an ISO time, possibly of another process's clock, so never below zero. */
 function secondsSince(isoTime: string): number {
   return Math.max(0, (Date.now() - Date.parse(isoTime)) / 1000);
+}
+
+/**
+ * The chunk's body and its declared length, when they disagree: a chunked body, whose length only
+ * Content-Range declares, that runs past it or ends short of it. The store refuses it with an error
+ * of its own, but the fault is the client's.
+ */
+function lengthMismatch(chunk: Chunk, hashing: HashingStream): InvalidSizeError | undefined {
+  const { length } = chunk;
+  if (length === undefined) return undefined;
+  if (hashing.bytes > length)
+    return new InvalidSizeError(`chunk body runs past its declared ${length} bytes`);
+  if (chunk.body.readableEnded && hashing.bytes < length) {
+    return new InvalidSizeError(`chunk body ends after ${hashing.bytes} of its declared ${length} bytes`);
+  }
+  return undefined;
 }
 
 function assertDigest(expected: Digest, actualHex: string): void {
