@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { OciClient, uniqueRepo } from '../support/oci-client';
 import { RawConnection } from '../support/raw-http';
+import type { RawResponse } from '../support/raw-request';
 import { describeEachFlavor } from '../support/test-registry';
 import { startUpload } from '../support/upload-steps';
 import { fuzzRequest, queryString, type FuzzRequest, type FuzzTargets } from './request-arbitraries';
@@ -43,12 +44,8 @@ function wire(request: FuzzRequest, target: string): { head: string; body: Buffe
   return { head: `${request.method} ${target} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`, body: framed };
 }
 
-/** Sends a generated request; the status answered, or undefined when the client left first. */
-async function send(
-  url: string,
-  request: FuzzRequest,
-  target: string,
-): Promise<{ status?: number; text: string }> {
+/** Sends a generated request; the response, or undefined when the client left first. */
+async function send(url: string, request: FuzzRequest, target: string): Promise<RawResponse | undefined> {
   const { head, body } = wire(request, target);
   const connection = await RawConnection.open(url);
   await connection.write(Buffer.from(head, 'latin1'));
@@ -58,15 +55,12 @@ async function send(
   if (delivery.kind === 'reset') {
     await sleep(delivery.delayMs);
     connection.reset();
-    return { text: '' };
+    return undefined;
   }
   // The client is done sending, whole or not: the server answers, or sees the body end early.
   const outcome = await connection.finish(ANSWER_WITHIN_MS);
-  return { ...(outcome.status !== undefined ? { status: outcome.status } : {}), text: outcome.received };
+  return outcome.response;
 }
-
-const headerOf = (response: string, name: string) =>
-  new RegExp(`^${name}: (.+)$`, 'im').exec(response)?.[1]?.trim();
 
 describeEachFlavor(
   'the API under random and mutated requests',
@@ -90,12 +84,15 @@ describeEachFlavor(
               ? ((await startUpload(client, targets.repository)).split('/').at(-1) ?? '')
               : '';
             const target = `${request.path(uploadId)}${queryString(request.query)}`;
-            const { status, text } = await send(registry().url, request, target);
+            const response = await send(registry().url, request, target);
+            const status = response?.status;
             if (status !== undefined && status >= 500) {
-              throw new Error(`${request.method} ${target} answered ${status}:\n${text.slice(0, 2000)}`);
+              throw new Error(
+                `${request.method} ${target} answered ${status}:\n${response?.body.slice(0, 2000)}`,
+              );
             }
-            const digest = headerOf(text, 'Docker-Content-Digest');
-            const location = headerOf(text, 'Location');
+            const digest = response?.headers['docker-content-digest'];
+            const location = response?.headers.location;
             if (status === 201 && digest !== undefined && location !== undefined) {
               const kind = location.includes('/manifests/') ? 'manifests' : 'blobs';
               const name = /^\/v2\/(.+)\/(?:manifests|blobs)\//.exec(location)?.[1] ?? '';

@@ -1,11 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseResponse, type RawResponse } from './raw-request';
 
 /** How a raw exchange ended: the bytes the server sent before the connection closed, and when. */
 export interface RawOutcome {
-  /** Everything the server sent, as latin1 text (status line, headers, body). */
-  received: string;
-  /** The status of the first response, or undefined when none came. */
+  /** The first response, as far as it came, or undefined when no whole head came. */
+  response: RawResponse | undefined;
+  /** Its status, or undefined when none came. */
   status: number | undefined;
   /** Milliseconds from the connection's opening to its close. */
   elapsedMs: number;
@@ -19,13 +20,12 @@ export interface RawOutcome {
 export class RawConnection {
   private readonly socket: Socket;
   private readonly opened = performance.now();
-  private received = '';
+  private received = Buffer.alloc(0);
   private readonly closed: Promise<number>;
 
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.setEncoding('latin1');
-    socket.on('data', (text: string) => (this.received += text));
+    socket.on('data', (data: Buffer) => (this.received = Buffer.concat([this.received, data])));
     // A reset by the server (or by this side) is an outcome to look at, not a failure here.
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve(performance.now())));
@@ -77,12 +77,8 @@ export class RawConnection {
       }, timeoutMs);
     });
     const closedAt = await Promise.race([this.closed, expired]).finally(() => clearTimeout(timer));
-    const status = /^HTTP\/1\.1 (\d{3})/.exec(this.received)?.[1];
-    return {
-      received: this.received,
-      status: status === undefined ? undefined : Number(status),
-      elapsedMs: closedAt - this.opened,
-    };
+    const response = parseResponse(this.received, true);
+    return { response, status: response?.status, elapsedMs: closedAt - this.opened };
   }
 }
 

@@ -46,7 +46,7 @@ export function sendRaw(
 }
 
 /** The response once its head and as much body as it declares are in; at `closed`, whatever came. */
-function parseResponse(bytes: Buffer, closed = false): RawResponse | undefined {
+export function parseResponse(bytes: Buffer, closed = false): RawResponse | undefined {
   const headEnd = bytes.indexOf(HEAD_END);
   if (headEnd === -1) return undefined;
   const [statusLine = '', ...headerLines] = bytes.subarray(0, headEnd).toString('latin1').split('\r\n');
