@@ -13,6 +13,9 @@ import {
 } from './s3-test-server';
 
 const UP_SCRIPT = resolve(__dirname, '../../../scripts/ceph-rgw/up.sh');
+// Where up.sh and down.sh keep the cluster's settings, its configuration file among them.
+const COMMON_SCRIPT = resolve(__dirname, '../../../scripts/ceph-rgw/common.sh');
+const ADMIN_TIMEOUT_MS = 60_000;
 const DAEMONS = ['ceph-mon', 'ceph-osd', 'radosgw'];
 // A fresh cluster starts in about 8 s; a slow machine gets far more.
 const START_TIMEOUT_MS = 240_000;
@@ -48,6 +51,26 @@ export async function ensureCephS3(): Promise<S3TestServer> {
       }
     },
   };
+}
+
+/**
+ * Caps the bytes a bucket of the running cluster may hold, as an operator's quota does, so that
+ * writes past it are refused with QuotaExceeded; undefined lifts the cap.
+ */
+export async function limitCephBucket(bucket: string, maxBytes: number | undefined): Promise<void> {
+  const scope = ['--quota-scope=bucket', `--bucket=${bucket}`];
+  if (maxBytes === undefined) {
+    await radosgwAdmin(['quota', 'disable', ...scope]);
+    return;
+  }
+  await radosgwAdmin(['quota', 'set', ...scope, `--max-size=${maxBytes}`]);
+  await radosgwAdmin(['quota', 'enable', ...scope]);
+}
+
+/** Runs radosgw-admin against the cluster up.sh started, with the configuration it wrote. */
+async function radosgwAdmin(args: string[]): Promise<void> {
+  const script = '. "$0" && exec radosgw-admin -c "$CONF" "$@"';
+  await promisify(execFile)('bash', ['-c', script, COMMON_SCRIPT, ...args], { timeout: ADMIN_TIMEOUT_MS });
 }
 
 async function startCluster(): Promise<S3Endpoint> {

@@ -2,7 +2,7 @@ import { cephInstalled, ensureCephS3 } from './ceph-rgw';
 import { startS3rver } from './s3rver';
 import type { S3TestServer, S3TestTarget } from './s3-test-server';
 
-export { cephInstalled, ensureCephS3 } from './ceph-rgw';
+export { cephInstalled, ensureCephS3, limitCephBucket } from './ceph-rgw';
 export { startS3rver } from './s3rver';
 export * from './s3-test-server';
 
