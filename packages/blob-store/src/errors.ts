@@ -21,3 +21,17 @@ export class InvalidKeyError extends Error {
     this.name = 'InvalidKeyError';
   }
 }
+
+/**
+ * The store refused a write for lack of space: a quota on the bucket or account, or full disks.
+ * Nothing of the write became visible; it may succeed once space is freed.
+ */
+export class StorageFullError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the object store refused the write for lack of space (${reason})`, options);
+    this.name = 'StorageFullError';
+  }
+}

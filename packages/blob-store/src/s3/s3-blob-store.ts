@@ -38,7 +38,8 @@ import { bytesOf, MeteredBytes } from '../byte-streams';
 import { InvalidRangeError, ObjectNotFoundError } from '../errors';
 import { isWellFormedRange, resolveRange } from '../ranges';
 import { nodeStream, type S3Context } from './s3-context';
-import { isMissingObject, isUnsatisfiableRange } from './s3-errors';
+import { DeadlineHttpHandler, DeadlineRetryStrategy } from './s3-deadlines';
+import { isMissingObject, isUnsatisfiableRange, lackOfSpace } from './s3-errors';
 import { S3Layout } from './s3-layout';
 import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
 import { listPendingWrites } from './s3-pending-writes';
@@ -62,7 +63,23 @@ export interface S3BlobStoreOptions {
   prefix?: string;
   /** Bytes per multipart part, from 5 MiB; 8 MiB by default. */
   partSize?: number;
+  /** How long to wait for a connection to S3; 5 s by default. */
+  connectTimeoutMs?: number;
+  /**
+   * How long S3 may keep a call waiting for its answer, or between two bytes of a body it sends or
+   * takes; 30 s by default. Time a body spends waiting on the caller's own stream is not counted.
+   */
+  requestTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const QUIET_SDK_LOGGER = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** A BlobStore on S3 or any S3-compatible object store. */
 export class S3BlobStore implements BlobStore {
@@ -219,7 +236,7 @@ function createClient(options: S3BlobStoreOptions): S3Client {
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
     throw new Error('accessKeyId and secretAccessKey go together');
   }
-  return new S3Client({
+  const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
@@ -227,5 +244,24 @@ function createClient(options: S3BlobStoreOptions): S3Client {
     // Ceph RGW (and others) reject the SDK's default checksums on streamed bodies of unknown length.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new DeadlineHttpHandler({
+      connectMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      requestMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    }),
+    retryStrategy: new DeadlineRetryStrategy(),
+    // The SDK would otherwise warn on the console about failures this adapter reports to its caller.
+    logger: QUIET_SDK_LOGGER,
   });
+  // Every command, those of lib-storage's Upload included, passes here.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw lackOfSpace(error) ?? error;
+      }
+    },
+    { step: 'initialize', name: 'berthLackOfSpace' },
+  );
+  return client;
 }

@@ -1,4 +1,5 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { StorageFullError } from '../errors';
 
 /** The object asked for does not exist (its bucket does). */
 export function isMissingObject(error: unknown): boolean {
@@ -22,4 +23,21 @@ export function isMissingUpload(error: unknown): boolean {
     error instanceof S3ServiceException &&
     (error.name === 'NoSuchUpload' || error.$metadata.httpStatusCode === 404)
   );
+}
+
+// How S3-compatible stores say a write does not fit: Ceph RGW's bucket and user quotas, its
+// full cluster, MinIO's full disks; 507 is HTTP's own word for it.
+const LACK_OF_SPACE = new Set([
+  'QuotaExceeded',
+  'InsufficientStorage',
+  'InsufficientCapacity',
+  'XMinioStorageFull',
+]);
+
+/** The store refused a write because it has no room for it; undefined for any other error. */
+export function lackOfSpace(error: unknown): StorageFullError | undefined {
+  if (!(error instanceof S3ServiceException)) return undefined;
+  const status = error.$metadata.httpStatusCode;
+  if (!LACK_OF_SPACE.has(error.name) && status !== 507) return undefined;
+  return new StorageFullError(`${error.name}, HTTP ${status ?? 'status unknown'}`, { cause: error });
 }

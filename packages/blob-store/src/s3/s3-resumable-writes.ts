@@ -81,7 +81,9 @@ export class S3ResumableWrites {
       parts.push(...(await Promise.all(uploading)));
     } catch (error) {
       await Promise.allSettled(uploading);
-      await this.discardAttempt(write.key, state, uploadId, newTail);
+      // Not waited for: when S3 stopped answering, so would these, and the caller would learn of
+      // the failure one deadline later. It never rejects.
+      void this.discardAttempt(write.key, state, uploadId, newTail);
       throw error;
     } finally {
       tailStream?.destroy();
@@ -232,9 +234,9 @@ export class S3ResumableWrites {
   }
 
   /**
-   * Best effort: removes what a failed append made that the state passed in does not reference.
-   * Whatever this misses, the sweep at commit or abort removes; an upload whose marker was never
-   * stored is left to listWrites.
+   * Best effort, and never rejects: removes what a failed append made that the state passed in does
+   * not reference. Whatever this misses, the sweep at commit or abort removes; an upload whose
+   * marker was never stored is left to listWrites.
    */
   private async discardAttempt(
     key: string,
