@@ -1,4 +1,4 @@
-import { PgDatabase } from './db/pg-database';
+import { PgDatabase, type PgDatabaseOptions } from './db/pg-database';
 import { PgliteDatabase } from './db/pglite-database';
 import type { SqlDatabase } from './db/sql-database';
 import type { MetadataStore } from './metadata-store';
@@ -6,7 +6,7 @@ import { SqlMetadataStore } from './store/sql-metadata-store';
 
 /** Which database holds the metadata: a PostgreSQL server, or PGlite in this process. */
 export type MetadataStoreConfig =
-  | { driver: 'postgres'; url: string; poolSize?: number }
+  | ({ driver: 'postgres' } & PgDatabaseOptions)
   | {
       driver: 'pglite';
       /** In memory when absent. */
@@ -17,7 +17,7 @@ type Driver = MetadataStoreConfig['driver'];
 type ConfigOf<D extends Driver> = Extract<MetadataStoreConfig, { driver: D }>;
 
 const databases: { [D in Driver]: (config: ConfigOf<D>) => Promise<SqlDatabase> } = {
-  postgres: async ({ url, poolSize }) => new PgDatabase({ url, poolSize }),
+  postgres: async ({ driver: _driver, ...options }) => new PgDatabase(options),
   pglite: ({ dataDir }) => PgliteDatabase.open(dataDir),
 };
 

@@ -47,9 +47,12 @@ async function applyOnce(tx: SqlClient, name: string, script: string): Promise<b
   return true;
 }
 
-/** Held until the transaction ends. */
+/**
+ * Held until the transaction ends. A migration may take long (an index on a large table), and so
+ * may waiting here for another process's: neither has a deadline, for this transaction only.
+ */
 async function lockMigrations(tx: SqlClient): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await tx.execute(`SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
 }
 
 function packageRoot(from: string): string {

@@ -1,14 +1,33 @@
-import { Pool, TypeOverrides, type PoolClient } from 'pg';
+import { Pool, TypeOverrides, type PoolClient, type QueryConfig } from 'pg';
 import { parseInt8 } from './parse-int8';
 import type { SqlClient, SqlDatabase } from './sql-database';
 
 const INT8_OID = 20;
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+// PostgreSQL cancels a statement at its deadline and says so; the registry stops waiting this much
+// later, when nothing came back at all: the server or the path to it is gone.
+const ANSWER_MARGIN_MS = 1_000;
+// pg's error for a query whose answer did not arrive within its query_timeout.
+const UNANSWERED = 'Query read timeout';
 
-/** Where and how widely to connect to PostgreSQL. */
+/** Where and how widely to connect to PostgreSQL, and how long to wait for it. */
 export interface PgDatabaseOptions {
   url: string;
   /** Connections per process; 10 when absent. */
   poolSize?: number;
+  /** To open a connection, or to be given one from a busy pool; 5 s when absent. */
+  connectTimeoutMs?: number;
+  /**
+   * A statement running longer is cancelled, and one with no answer a second later is given up;
+   * 10 s when absent. Scripts (`execute`: migrations) have no deadline of the registry's.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** A query with pg's per-query read deadline, which its type declarations leave out. */
+interface TimedQuery extends QueryConfig {
+  query_timeout: number;
 }
 
 /** A SqlDatabase over a pool of PostgreSQL connections. */
@@ -16,16 +35,29 @@ export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres';
   readonly #pool: Pool;
   readonly #client: SqlClient;
+  readonly #answerTimeoutMs: number;
 
-  constructor({ url, poolSize = 10 }: PgDatabaseOptions) {
+  constructor({
+    url,
+    poolSize = 10,
+    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS,
+  }: PgDatabaseOptions) {
     // Per pool rather than pg's global type registry, which other code in the process may rely on.
     const types = new TypeOverrides();
     types.setTypeParser(INT8_OID, parseInt8);
-    this.#pool = new Pool({ connectionString: url, max: poolSize, types });
+    this.#pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      types,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+    });
+    this.#answerTimeoutMs = statementTimeoutMs + ANSWER_MARGIN_MS;
     // An idle connection that breaks is dropped by the pool and replaced on next use; an
     // unhandled 'error' event would instead crash the process.
     this.#pool.on('error', () => {});
-    this.#client = sqlClient(this.#pool);
+    this.#client = sqlClient(this.#pool, this.#answerTimeoutMs);
   }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -38,14 +70,15 @@ export class PgDatabase implements SqlDatabase {
 
   async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     const connection = await this.#pool.connect();
+    const tx = sqlClient(connection, this.#answerTimeoutMs);
     let broken: Error | undefined;
     try {
-      await connection.query('BEGIN');
-      const result = await work(sqlClient(connection));
-      await connection.query('COMMIT');
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
       return result;
     } catch (error) {
-      broken = await rollback(connection);
+      broken = await rollback(tx, error);
       throw error;
     } finally {
       connection.release(broken);
@@ -57,23 +90,28 @@ export class PgDatabase implements SqlDatabase {
   }
 }
 
-function sqlClient(connection: Pool | PoolClient): SqlClient {
+function sqlClient(connection: Pool | PoolClient, answerTimeoutMs: number): SqlClient {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
-      const result = await connection.query(text, [...params]);
+      const query: TimedQuery = { text, values: [...params], query_timeout: answerTimeoutMs };
+      const result = await connection.query(query);
       return result.rows as Row[];
     },
     async execute(script) {
       // Without parameters pg uses the simple query protocol, which accepts several statements.
+      // Scripts are migrations, which may run as long as they need: no read deadline here.
       await connection.query(script);
     },
   };
 }
 
 /** Rolls back; returns the error when that fails too, so the connection is destroyed instead of reused. */
-async function rollback(connection: PoolClient): Promise<Error | undefined> {
+async function rollback(tx: SqlClient, cause: unknown): Promise<Error | undefined> {
+  // A connection that stopped answering would not answer ROLLBACK either; dropping it is enough,
+  // as PostgreSQL rolls back whatever a closed connection leaves open.
+  if (cause instanceof Error && cause.message === UNANSWERED) return cause;
   try {
-    await connection.query('ROLLBACK');
+    await tx.query('ROLLBACK');
     return undefined;
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));

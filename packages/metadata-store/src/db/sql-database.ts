@@ -2,7 +2,10 @@
 export interface SqlClient {
   /** Runs one statement with `$n` parameters and returns its rows, with int8 columns as numbers and bytea as Buffers. */
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
-  /** Runs a script of several statements without parameters, such as a migration. */
+  /**
+   * Runs a script of several statements without parameters, such as a migration. Unlike `query`,
+   * it has no deadline of the adapter's own; the server's statement_timeout still applies.
+   */
   execute(script: string): Promise<void>;
 }
 
