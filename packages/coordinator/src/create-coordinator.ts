@@ -1,15 +1,15 @@
 import type { Coordinator } from './coordinator';
 import { MemoryCoordinator } from './memory/memory-coordinator';
-import { RedisCoordinator } from './redis/redis-coordinator';
+import { RedisCoordinator, type RedisCoordinatorOptions } from './redis/redis-coordinator';
 
 /** Which coordinator adapter to use, with its settings. */
-export type CoordinatorConfig = { driver: 'redis'; url: string; keyPrefix?: string } | { driver: 'memory' };
+export type CoordinatorConfig = ({ driver: 'redis' } & RedisCoordinatorOptions) | { driver: 'memory' };
 
 type Driver = CoordinatorConfig['driver'];
 type DriverConfig<D extends Driver> = Extract<CoordinatorConfig, { driver: D }>;
 
 const factories: { [D in Driver]: (config: DriverConfig<D>) => Coordinator } = {
-  redis: ({ url, keyPrefix }) => new RedisCoordinator({ url, keyPrefix }),
+  redis: ({ driver: _driver, ...options }) => new RedisCoordinator(options),
   memory: () => new MemoryCoordinator(),
 };
 

@@ -21,6 +21,8 @@ import type { ScriptedRedis } from './redis-scripts';
  */
 
 const HEALTH_CHECK_TIMEOUT_MS = 1_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 /** Settings of the Redis coordinator. */
 export interface RedisCoordinatorOptions {
@@ -33,6 +35,13 @@ export interface RedisCoordinatorOptions {
    * ignored, since every operation that fails rejects with its cause and checkHealth reports the state.
    */
   onError?: (error: Error) => void;
+  /** How long to wait for a connection to Redis; 3 s by default. */
+  connectTimeoutMs?: number;
+  /**
+   * How long a command may wait for its reply, queued while reconnecting included, before it fails
+   * and its connection is replaced; 5 s by default.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Coordinator state in Redis, shared by every pod of a deployment. */
@@ -44,12 +53,19 @@ export class RedisCoordinator implements Coordinator {
   private subscriber: RedisChannelSubscriber | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor({ url, keyPrefix = 'berth:', onError = () => undefined }: RedisCoordinatorOptions) {
-    this.redis = connectRedis(url, onError);
+  constructor({
+    url,
+    keyPrefix = 'berth:',
+    onError = () => undefined,
+    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  }: RedisCoordinatorOptions) {
+    const deadlines = { connectMs: connectTimeoutMs, commandMs: commandTimeoutMs };
+    this.redis = connectRedis(url, deadlines, onError);
     this.keyPrefix = keyPrefix;
     // Opened on the first subscription: a process that never listens needs no second connection.
     this.openSubscriber = () =>
-      new RedisChannelSubscriber(connectRedis(url, onError, { autoResubscribe: false }));
+      new RedisChannelSubscriber(connectRedis(url, deadlines, onError, { autoResubscribe: false }));
   }
 
   async get(key: string): Promise<VersionedValue | undefined> {
