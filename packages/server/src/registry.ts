@@ -28,18 +28,34 @@ function blobStoreConfig({ blobs }: Config): BlobStoreConfig {
     ...(s3.secretAccessKey !== undefined ? { secretAccessKey: s3.secretAccessKey } : {}),
     ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
     ...(s3.partSize !== undefined ? { partSize: s3.partSize } : {}),
+    connectTimeoutMs: s3.connectTimeoutSeconds * 1000,
+    requestTimeoutMs: s3.requestTimeoutSeconds * 1000,
   };
 }
 
 /** The metadata adapter settings named by the configuration. */
 export function metadataStoreConfig({ metadata }: Config): MetadataStoreConfig {
   if (metadata.driver === 'pglite') return { driver: 'pglite', dataDir: metadata.pglite.dataDir };
-  return { driver: 'postgres', url: metadata.postgres.url as string, poolSize: metadata.postgres.poolSize };
+  const { postgres } = metadata;
+  return {
+    driver: 'postgres',
+    url: postgres.url as string,
+    poolSize: postgres.poolSize,
+    connectTimeoutMs: postgres.connectTimeoutSeconds * 1000,
+    statementTimeoutMs: postgres.statementTimeoutSeconds * 1000,
+  };
 }
 
 function coordinatorConfig({ coordinator }: Config): CoordinatorConfig {
   if (coordinator.driver === 'memory') return { driver: 'memory' };
-  return { driver: 'redis', url: coordinator.redis.url as string, keyPrefix: coordinator.redis.keyPrefix };
+  const { redis } = coordinator;
+  return {
+    driver: 'redis',
+    url: redis.url as string,
+    keyPrefix: redis.keyPrefix,
+    connectTimeoutMs: redis.connectTimeoutSeconds * 1000,
+    commandTimeoutMs: redis.commandTimeoutSeconds * 1000,
+  };
 }
 
 // Handlers cut off at the end of a graceful stop get this long to release their locks.

@@ -10,6 +10,8 @@ const booleanSetting = z.preprocess((value) => {
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().nonnegative();
 const positiveInt = z.coerce.number().int().positive();
+/** How long to wait for a backend; there is always a limit, so a stalled backend becomes a 503. */
+const deadlineSeconds = z.coerce.number().positive();
 const MiB = 1024 * 1024;
 
 /** A PEM key given inline or as a file path; `kid` defaults to the key's JWK thumbprint. */
@@ -75,6 +77,14 @@ export const configSchema = z
             secretAccessKey: z.string().min(1).optional(),
             prefix: z.string().optional(),
             partSize: positiveInt.min(5 * MiB).optional(),
+            /** To open a connection: a SYN lost twice is retried within 3 s. */
+            connectTimeoutSeconds: deadlineSeconds.default(5),
+            /**
+             * S3 may keep a call waiting this long for its answer, or between two bytes of a body it
+             * sends or takes. A client that pauses mid-push or reads slowly is not counted against
+             * it (that is http.idleTimeoutSeconds); an S3 that stops answering is, whatever the client.
+             */
+            requestTimeoutSeconds: deadlineSeconds.default(30),
           })
           .prefault({}),
       })
@@ -84,7 +94,18 @@ export const configSchema = z
         driver: z.enum(['pglite', 'postgres']).default('pglite'),
         pglite: z.object({ dataDir: z.string().min(1).default('./data/metadata') }).prefault({}),
         postgres: z
-          .object({ url: z.string().min(1).optional(), poolSize: positiveInt.default(10) })
+          .object({
+            url: z.string().min(1).optional(),
+            poolSize: positiveInt.default(10),
+            /** To open a connection, or to be given one while every connection of the pool is busy. */
+            connectTimeoutSeconds: deadlineSeconds.default(5),
+            /**
+             * PostgreSQL cancels a statement running longer (statement_timeout), and a statement
+             * with no answer a second after that is given up: the server or the path to it is gone.
+             * The registry's statements take milliseconds; migrations are exempt.
+             */
+            statementTimeoutSeconds: deadlineSeconds.default(10),
+          })
           .prefault({}),
       })
       .prefault({}),
@@ -92,7 +113,16 @@ export const configSchema = z
       .object({
         driver: z.enum(['memory', 'redis']).default('memory'),
         redis: z
-          .object({ url: z.string().min(1).optional(), keyPrefix: z.string().default('berth:') })
+          .object({
+            url: z.string().min(1).optional(),
+            keyPrefix: z.string().default('berth:'),
+            connectTimeoutSeconds: deadlineSeconds.default(3),
+            /**
+             * A command with no reply this long fails, and its connection is replaced. Commands
+             * take well under a millisecond; this is about a Redis that stopped answering.
+             */
+            commandTimeoutSeconds: deadlineSeconds.default(5),
+          })
           .prefault({}),
       })
       .prefault({}),

@@ -25,14 +25,24 @@ export interface TestRegistry {
 
 type ConfigInput = Record<string, Record<string, unknown>>;
 
+/** The backends a production-flavor registry reaches, each by the URL it is configured with. */
+export type BackendName = 'blobs' | 'metadata' | 'coordinator';
+
+/** Given a backend and its URL, the URL the registry should use instead (a proxy's, say). */
+export type BackendRoute = (backend: BackendName, url: string) => Promise<string>;
+
+const direct: BackendRoute = async (_backend, url) => url;
+
 /**
- * Starts a registry of a flavor; `overrides` are merged into its configuration sections. It logs
- * nothing unless given a logger, for tests of what it logs.
+ * Starts a registry of a flavor; `overrides` are merged into its configuration. It logs nothing
+ * unless given a logger, for tests of what it logs. `route` may lead the production backends'
+ * connections elsewhere.
  */
 export async function startTestRegistry(
   flavor: Flavor,
   overrides: ConfigInput = {},
   logger: Logger = pino({ level: 'silent' }),
+  route: BackendRoute = direct,
 ): Promise<TestRegistry> {
   const cleanups: (() => Promise<void>)[] = [];
   const base: ConfigInput = { http: { host: '127.0.0.1', port: 0 }, log: { level: 'silent' } };
@@ -57,20 +67,21 @@ export async function startTestRegistry(
         driver: 's3',
         s3: {
           bucket: s3.bucket,
-          endpoint: s3.endpoint,
+          endpoint: await route('blobs', s3.endpoint),
           region: s3.region,
           forcePathStyle: true,
           accessKeyId: s3.accessKeyId,
           secretAccessKey: s3.secretAccessKey,
         },
       },
-      metadata: { driver: 'postgres', postgres: { url: database.url, poolSize: 5 } },
-      coordinator: { driver: 'redis', redis: { url: redisTestUrl(), keyPrefix: uniqueKeyPrefix('api') } },
+      metadata: { driver: 'postgres', postgres: { url: await route('metadata', database.url), poolSize: 5 } },
+      coordinator: {
+        driver: 'redis',
+        redis: { url: await route('coordinator', redisTestUrl()), keyPrefix: uniqueKeyPrefix('api') },
+      },
     });
   }
-  const sections = new Set([...Object.keys(base), ...Object.keys(overrides)]);
-  const merged = Object.fromEntries([...sections].map((key) => [key, { ...base[key], ...overrides[key] }]));
-  const config = configSchema.parse(merged);
+  const config = configSchema.parse(merged(base, overrides));
   let running: RunningServer;
   try {
     running = await startServer(config, logger);
@@ -88,6 +99,17 @@ export async function startTestRegistry(
       for (const cleanup of cleanups.reverse()) await cleanup();
     },
   };
+}
+
+/** `base` with `overrides` laid over it, objects merged key by key at every depth. */
+function merged(base: unknown, overrides: unknown): unknown {
+  if (!isObject(base) || !isObject(overrides)) return overrides === undefined ? base : overrides;
+  const keys = new Set([...Object.keys(base), ...Object.keys(overrides)]);
+  return Object.fromEntries([...keys].map((key) => [key, merged(base[key], overrides[key])]));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 async function filesUnder(directory: string): Promise<string[]> {
