@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OciClient, randomBlob, sha256, uniqueRepo } from '../support/oci-client';
 import { RawConnection, requestHead } from '../support/raw-http';
-import { describeEachFlavor, startTestRegistry, type TestRegistry } from '../support/test-registry';
+import { pino } from 'pino';
+import { describeEachFlavor, FLAVORS, startTestRegistry, type TestRegistry } from '../support/test-registry';
 import { patchChunk, pullBlob, resumeOffset, startUpload } from '../support/upload-steps';
 
 const DECLARED = 8 * 1024 * 1024;
@@ -109,6 +110,37 @@ describeEachFlavor('connections that break mid-request', (registry) => {
       connection.reset();
     }
     expect((await pullBlob(client, name, digest)).equals(data)).toBe(true);
+  });
+});
+
+describe.each(FLAVORS)('a client that goes away [%s]', (flavor) => {
+  const lines: { level: number; msg: string }[] = [];
+  let registry: TestRegistry;
+  beforeAll(async () => {
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    registry = await startTestRegistry(flavor, {}, logger);
+  }, 120_000);
+  afterAll(() => registry.stop());
+
+  it('is logged as a client abort at debug level, never as a backend outage', async () => {
+    const client = new OciClient(registry.url);
+    const location = await startUpload(client, uniqueRepo());
+    const head = requestHead('PATCH', location, { ...OCTETS, 'Content-Length': DECLARED });
+    const before = lines.length;
+    await resetMidRequest(registry.url, head, randomBlob(SENT), 20);
+    const since = () => lines.slice(before);
+    const isAbort = (line: { msg: string }) => /client went away/.test(line.msg);
+    for (let waited = 0; !since().some(isAbort) && waited < 5_000; waited += 50) await sleep(50);
+    expect(
+      since()
+        .filter(isAbort)
+        .map((line) => line.level),
+    ).toEqual([20]);
+    expect(
+      since()
+        .filter((line) => line.level >= 40)
+        .map((line) => line.msg),
+    ).toEqual([]);
   });
 });
 
