@@ -155,4 +155,30 @@ describe.each(FLAVORS)('request logs [%s]', (flavor) => {
       expect(written).not.toContain(secret);
     }
   });
+
+  it('logs the few headers that tell a request apart, not all of them', async () => {
+    const { res, lines } = await logged('/v2/', {
+      headers: {
+        'User-Agent': 'containerd/1.7.24',
+        // As long as a real client's: every manifest type it knows, with weights.
+        Accept: Array.from({ length: 12 }, (_, i) => `application/vnd.example.type-${i}+json;q=0.${i}`).join(
+          ', ',
+        ),
+        'X-Forwarded-For': '203.0.113.7',
+        'X-Amzn-Trace-Id': `Root=1-${'0'.repeat(32)}`,
+        'Accept-Language': 'en-GB,en;q=0.9',
+      },
+    });
+    const line = lines.find(
+      (logged) => logged.reqId === res.headers.get('x-request-id') && logged.responseTime !== undefined,
+    );
+    const { req, res: answer } = line as {
+      req: { headers: Record<string, string> };
+      res: { headers: Record<string, string> };
+    };
+    expect(Object.keys(req.headers).sort()).toEqual(['host', 'user-agent', 'x-forwarded-for']);
+    expect(req.headers['user-agent']).toBe('containerd/1.7.24');
+    expect(Object.keys(answer.headers).sort()).toEqual(['content-length', 'content-type']);
+    expect(JSON.stringify(line).length).toBeLessThan(450);
+  });
 });
