@@ -73,13 +73,14 @@ export interface S3BlobStoreOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+// The SDK would otherwise warn on the console about failures this adapter reports to its caller.
 const QUIET_SDK_LOGGER = {
   debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
 };
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** A BlobStore on S3 or any S3-compatible object store. */
 export class S3BlobStore implements BlobStore {
@@ -249,7 +250,6 @@ function createClient(options: S3BlobStoreOptions): S3Client {
       requestMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     }),
     retryStrategy: new DeadlineRetryStrategy(),
-    // The SDK would otherwise warn on the console about failures this adapter reports to its caller.
     logger: QUIET_SDK_LOGGER,
   });
   // Every command, those of lib-storage's Upload included, passes here.
