@@ -10,10 +10,14 @@ import { MANIFEST_COMMANDS } from './commands/repository/manifest';
 import { REPO_COMMANDS } from './commands/repository/repo';
 import { TAG_COMMANDS } from './commands/repository/tag';
 import { serveCommand } from './commands/serve';
+import { runThroughHolder } from './local-channel';
 import { formatTable, writeLine } from './output';
 
+// The registry runs the metadata commands of other processes while it holds an embedded database.
+const SERVE_COMMAND = serveCommand(runForwarded);
+
 const SECTIONS: readonly { title: string; commands: readonly Command[] }[] = [
-  { title: 'Registry', commands: [serveCommand, ...MIGRATE_COMMANDS, configCheckCommand] },
+  { title: 'Registry', commands: [SERVE_COMMAND, ...MIGRATE_COMMANDS, configCheckCommand] },
   { title: 'Repositories', commands: [...REPO_COMMANDS, ...TAG_COMMANDS, ...MANIFEST_COMMANDS] },
   {
     title: 'Access control',
@@ -28,7 +32,7 @@ const SECTIONS: readonly { title: string; commands: readonly Command[] }[] = [
 ];
 
 const COMMANDS = SECTIONS.flatMap((section) => section.commands);
-const DEFAULT_COMMAND = serveCommand;
+const DEFAULT_COMMAND = SERVE_COMMAND;
 
 const USAGE = `Usage: berth <command> [arguments] [options]
 
@@ -38,15 +42,23 @@ Run "berth <command> --help" for its arguments and options.
 
 Configuration comes from the YAML file named by BERTH_CONFIG and from BERTH_* environment
 variables (see README.md). Repository and access-control commands work on the configured
-metadata database directly, with every right; with the embedded PGlite database, stop the
-registry first, as only one process at a time may open it. Access-control commands migrate
-the database first; repository commands need it migrated already.`;
+metadata database, with every right. A registry running on the embedded PGlite database holds
+it, and runs these commands itself when they are given. Access-control commands migrate the
+database first; repository commands need it migrated already.`;
 
 /** Runs the command that `argv` names (`serve` when none) and returns the exit code. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {
   const words = argv.slice(0, firstOption(argv));
   const command = findCommand(words);
-  if (command) return command.execute(argv.slice(command.name.split(' ').length), context);
+  if (command) {
+    const args = argv.slice(command.name.split(' ').length);
+    const wantsCommandHelp = args.includes('--help') || args.includes('-h');
+    if (command.usesMetadata && !wantsCommandHelp) {
+      const code = await runThroughHolder(command, argv, context);
+      if (code !== undefined) return code;
+    }
+    return command.execute(args, context);
+  }
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (words.length === 0) {
     if (!wantsHelp) return DEFAULT_COMMAND.execute(argv, context);
@@ -61,6 +73,16 @@ export async function runCli(argv: string[], context: CommandContext): Promise<n
   }
   writeLine(context.stderr, `unknown command "${words.join(' ')}"\n\n${USAGE}`);
   return 2;
+}
+
+/** Runs a command line sent by another process: only commands on the metadata the registry holds. */
+function runForwarded(argv: string[], context: CommandContext): Promise<number> {
+  const command = findCommand(argv.slice(0, firstOption(argv)));
+  if (!command?.usesMetadata) {
+    writeLine(context.stderr, `error: the registry runs only metadata commands for others`);
+    return Promise.resolve(2);
+  }
+  return command.execute(argv.slice(command.name.split(' ').length), context);
 }
 
 function firstOption(argv: string[]): number {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DataDirectoryInUseError, type MetadataStore } from '@berth/metadata-store';
 import { ConfigError, RegistryError } from '@berth/server';
 import { formatTable, wrap, writeLine } from './output';
 
@@ -9,6 +10,13 @@ export interface CommandContext {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable;
   stderr: Writable;
+  /**
+   * The metadata store a running registry holds open, when the command runs inside it on another
+   * process's behalf; commands then use it instead of opening the configured database.
+   */
+  store?: MetadataStore;
+  /** The running command's name (`user add`), set as it starts. */
+  commandName?: string;
 }
 
 /** A failure reported as `error: <message>`, exiting with `exitCode`. */
@@ -51,6 +59,8 @@ interface CommandDescription<O extends OptionSpecs, A extends readonly string[]>
   summary: string;
   /** Further help, after the summary. */
   description?: string;
+  /** False for a command that never opens the metadata database (default true). */
+  usesMetadata?: boolean;
   options: O;
 }
 
@@ -67,9 +77,16 @@ export interface Command {
   readonly summary: string;
   /** The usage line without `Usage: `, e.g. `berth user add <name> [options]`. */
   readonly synopsis: string;
+  /** Whether it opens the metadata database, so that a registry holding it must run it instead. */
+  readonly usesMetadata: boolean;
+  /** Whether it reads a new password (typed, or from stdin with --password-stdin). */
+  readonly readsPassword: boolean;
   /** Runs the command on the arguments after its name; `--help` prints its help instead. */
   execute(argv: string[], context: CommandContext): Promise<number>;
 }
+
+/** The option of commands that read a new password, which then comes from stdin, not a prompt. */
+export const PASSWORD_OPTION = 'password-stdin';
 
 const HELP_OPTION = {
   help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -85,6 +102,8 @@ export function defineCommand<const O extends OptionSpecs, const A extends reado
     name: spec.name,
     summary: spec.summary,
     synopsis,
+    usesMetadata: spec.usesMetadata ?? true,
+    readsPassword: PASSWORD_OPTION in spec.options,
     async execute(argv, context) {
       try {
         const { values, positionals } = parseCommandLine(argv, options);
@@ -97,7 +116,7 @@ export function defineCommand<const O extends OptionSpecs, const A extends reado
         // parseArgs checked the values against `options`, which is what ParsedOptions<O> describes.
         const code = await spec.run(
           { args: args as Record<A[number], string>, options: values as ParsedOptions<O> },
-          context,
+          { ...context, commandName: spec.name },
         );
         return typeof code === 'number' ? code : 0;
       } catch (error) {
@@ -155,8 +174,13 @@ function isParseArgsError(error: unknown): error is { message: string } {
 }
 
 /** Prints an expected failure and returns its exit code; anything else is a bug and propagates. */
-function reportError(error: unknown, command: string, context: CommandContext): number {
-  if (error instanceof CommandError || error instanceof RegistryError || error instanceof ConfigError) {
+export function reportError(error: unknown, command: string, context: CommandContext): number {
+  if (
+    error instanceof CommandError ||
+    error instanceof RegistryError ||
+    error instanceof ConfigError ||
+    error instanceof DataDirectoryInUseError
+  ) {
     writeLine(context.stderr, `error: ${error.message}`);
     if (error instanceof UsageError) writeLine(context.stderr, `Run "berth ${command} --help" for usage.`);
     return error instanceof CommandError ? error.exitCode : 1;

@@ -1,5 +1,5 @@
 import { PgDatabase, type PgDatabaseOptions } from './db/pg-database';
-import { PgliteDatabase } from './db/pglite-database';
+import { PgliteDatabase, type PgliteHolder } from './db/pglite-database';
 import type { SqlDatabase } from './db/sql-database';
 import type { MetadataStore } from './metadata-store';
 import { SqlMetadataStore } from './store/sql-metadata-store';
@@ -11,6 +11,8 @@ export type MetadataStoreConfig =
       driver: 'pglite';
       /** In memory when absent. */
       dataDir?: string;
+      /** Who holds the data directory while the store is open. */
+      holder?: PgliteHolder;
     };
 
 type Driver = MetadataStoreConfig['driver'];
@@ -18,7 +20,7 @@ type ConfigOf<D extends Driver> = Extract<MetadataStoreConfig, { driver: D }>;
 
 const databases: { [D in Driver]: (config: ConfigOf<D>) => Promise<SqlDatabase> } = {
   postgres: async ({ driver: _driver, ...options }) => new PgDatabase(options),
-  pglite: ({ dataDir }) => PgliteDatabase.open(dataDir),
+  pglite: ({ dataDir, holder }) => PgliteDatabase.open(dataDir, holder),
 };
 
 /** Opens the configured store; callers apply migrations with `migrate()`. */

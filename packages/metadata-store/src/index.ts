@@ -6,6 +6,13 @@ export * from './create-metadata-store';
 export { SqlMetadataStore } from './store/sql-metadata-store';
 export type { SqlClient, SqlDatabase } from './db/sql-database';
 export { PgDatabase, type PgDatabaseOptions } from './db/pg-database';
-export { PgliteDatabase } from './db/pglite-database';
+export { PgliteDatabase, type PgliteHolder } from './db/pglite-database';
 export { migrate, MIGRATIONS_DIRECTORY } from './db/migrate';
+export type { MigrationState, MigrationStatus } from './db/migration-status';
+export {
+  dataDirectorySocket,
+  DataDirectoryInUseError,
+  findDataDirectoryHolder,
+  type DataDirectoryHolder,
+} from './db/data-directory-lock';
 export { UnstorableTextError } from './db/storable-text';

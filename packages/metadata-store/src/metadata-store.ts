@@ -1,4 +1,5 @@
 import type { AccessStore } from './access/access-store';
+import type { MigrationStatus } from './db/migration-status';
 import type {
   BlobRecord,
   ManifestRecord,
@@ -21,6 +22,8 @@ export interface MetadataStore {
 
   /** Applies pending migrations; returns the names of those applied. */
   migrate(): Promise<string[]>;
+  /** This version's migrations, applied or pending, and any applied by a newer version. */
+  migrationStatus(): Promise<MigrationStatus[]>;
 
   repositoriesPage(page: PageRequest): Promise<string[]>;
   repositoryExists(repository: string): Promise<boolean>;

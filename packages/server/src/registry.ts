@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createBlobStore, type BlobStoreConfig } from '@berth/blob-store';
 import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
-import { createMetadataStore, type MetadataStoreConfig } from '@berth/metadata-store';
+import { createMetadataStore, type MetadataStoreConfig, type PgliteHolder } from '@berth/metadata-store';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { AccessServices } from './auth/access-services';
@@ -77,12 +77,23 @@ async function closeBackends({ blobs, metadata, coordinator }: Backends): Promis
   await Promise.allSettled([blobs.close(), metadata.close(), coordinator.close()]);
 }
 
+/** How this process opens its backends, beyond what the configuration says. */
+export interface OpenOptions {
+  /** How the process describes itself to others while it holds an embedded data directory. */
+  metadataHolder?: PgliteHolder;
+}
+
 /** Opens the backends named by the configuration, migrates the metadata store and builds the app. */
-export async function openBackends(config: Config): Promise<Backends> {
+export async function openBackends(config: Config, options: OpenOptions = {}): Promise<Backends> {
   const blobs = createBlobStore(blobStoreConfig(config));
   const coordinator = createCoordinator(coordinatorConfig(config));
   try {
-    const metadata = await createMetadataStore(metadataStoreConfig(config));
+    const metadataConfig = metadataStoreConfig(config);
+    const metadata = await createMetadataStore(
+      metadataConfig.driver === 'pglite' && options.metadataHolder
+        ? { ...metadataConfig, holder: options.metadataHolder }
+        : metadataConfig,
+    );
     return { blobs, metadata, coordinator };
   } catch (error) {
     // An open Redis connection would keep a process that failed to start alive.
@@ -172,8 +183,12 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
 }
 
 /** Opens backends, applies pending migrations and builds the registry. */
-export async function openRegistry(config: Config, logger: Logger): Promise<Registry> {
-  const backends = await openBackends(config);
+export async function openRegistry(
+  config: Config,
+  logger: Logger,
+  options: OpenOptions = {},
+): Promise<Registry> {
+  const backends = await openBackends(config, options);
   let registry: Registry | undefined;
   try {
     const applied = await backends.metadata.migrate();

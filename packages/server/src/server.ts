@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { listen } from './http/listen';
-import { openRegistry, type Registry } from './registry';
+import { openRegistry, type OpenOptions, type Registry } from './registry';
 
 const IDLE_SWEEP_MS = 100;
 // Node checks the headers timeout of open connections only this often (30 s by default), so a
@@ -42,13 +42,17 @@ function notReadyYet(_req: IncomingMessage, res: ServerResponse): void {
  * that one taken by another process stops start-up at once, before any backend is opened or
  * migrated; until the registry is open, requests are answered 503.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: OpenOptions = {},
+): Promise<RunningServer> {
   const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, notReadyYet);
   applyTimeouts(server, config.http);
   const url = await listen(server, config.http.host, config.http.port);
   let registry: Registry;
   try {
-    registry = await openRegistry(config, logger);
+    registry = await openRegistry(config, logger, options);
   } catch (error) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

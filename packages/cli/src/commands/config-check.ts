@@ -7,6 +7,7 @@ export const configCheckCommand = defineCommand({
   name: 'config check',
   args: [],
   summary: 'validate the configuration and print it with secrets redacted',
+  usesMetadata: false,
   options: {},
   async run(_input, context) {
     writeJson(context.stdout, redactConfig(loadConfig(context.env)));

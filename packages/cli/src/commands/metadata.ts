@@ -1,35 +1,24 @@
-import {
-  PgDatabase,
-  PgliteDatabase,
-  SqlMetadataStore,
-  type MetadataStore,
-  type SqlDatabase,
-} from '@berth/metadata-store';
+import { createMetadataStore, type MetadataStore } from '@berth/metadata-store';
 import { loadConfig, metadataStoreConfig } from '@berth/server';
 import type { CommandContext } from '../command';
 import { requireMigrated } from './migration-status';
 
-/** The configured metadata database, both for SQL of the CLI's own and as the store over it. */
-export interface Metadata {
-  db: SqlDatabase;
-  store: MetadataStore;
-}
-
 /**
- * Runs `work` on the metadata database that the environment configures. It is opened here
- * rather than through createMetadataStore because `migrate status` reads the migration records,
- * which the store keeps to itself; the store owns the database and closes it.
+ * Runs `work` on the metadata store: the one a running registry lent the command, or else the
+ * configured database, opened for this command alone and closed after it.
  */
-export async function withMetadata<T>(
-  context: Pick<CommandContext, 'env'>,
-  work: (metadata: Metadata) => Promise<T>,
+export async function withStore<T>(
+  context: Pick<CommandContext, 'env' | 'store' | 'commandName'>,
+  work: (store: MetadataStore) => Promise<T>,
 ): Promise<T> {
+  if (context.store) return work(context.store);
   const config = metadataStoreConfig(loadConfig(context.env));
-  const db =
-    config.driver === 'postgres' ? new PgDatabase(config) : await PgliteDatabase.open(config.dataDir);
-  const store = new SqlMetadataStore(db);
+  const command = `berth ${context.commandName ?? 'CLI'}`;
+  const store = await createMetadataStore(
+    config.driver === 'pglite' ? { ...config, holder: { command } } : config,
+  );
   try {
-    return await work({ db, store });
+    return await work(store);
   } finally {
     await store.close();
   }
@@ -44,8 +33,8 @@ export function withMigratedStore<T>(
   context: CommandContext,
   work: (store: MetadataStore) => Promise<T>,
 ): Promise<T> {
-  return withMetadata(context, async ({ db, store }) => {
-    await requireMigrated(db);
+  return withStore(context, async (store) => {
+    await requireMigrated(store);
     return work(store);
   });
 }

@@ -1,15 +1,14 @@
 import { defineCommand, type Command, type CommandContext } from '../command';
 import { writeLine } from '../output';
 import { formatTime, JSON_OPTION, printListing } from './listing';
-import { withMetadata } from './metadata';
-import { migrationStatus } from './migration-status';
+import { withStore } from './metadata';
 
 /** Exit code of `migrate status` when migrations are pending: not 1, which means it failed. */
 const PENDING_EXIT_CODE = 3;
 
 /** Applies pending metadata migrations; safe to run from many pods at once. */
 async function applyPending(context: CommandContext): Promise<void> {
-  const applied = await withMetadata(context, ({ store }) => store.migrate());
+  const applied = await withStore(context, (store) => store.migrate());
   writeLine(
     context.stdout,
     applied.length ? `applied: ${applied.join(', ')}` : 'metadata schema is up to date',
@@ -37,7 +36,7 @@ const status = defineCommand({
     'A migration listed as unknown was applied by a newer version of Berth.',
   options: JSON_OPTION,
   async run({ options }, context) {
-    const migrations = await withMetadata(context, ({ db }) => migrationStatus(db));
+    const migrations = await withStore(context, (store) => store.migrationStatus());
     printListing(
       context,
       migrations,

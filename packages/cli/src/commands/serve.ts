@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { MetadataStore } from '@berth/metadata-store';
 import {
   createLogger,
   guardProcess,
@@ -6,30 +7,41 @@ import {
   servePodMetrics,
   startServer,
   type Config,
+  type OpenOptions,
   type RunningServer,
 } from '@berth/server';
 import type { Logger } from 'pino';
-import { defineCommand } from '../command';
+import { defineCommand, type Command, type CommandContext } from '../command';
+import { commandChannel, type CommandRunner } from '../local-channel';
 
-export const serveCommand = defineCommand({
-  name: 'serve',
-  args: [],
-  summary: 'start the registry (the default)',
-  description: 'Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits.',
-  options: {},
-  run: (_input, context) => runServe(loadConfig(context.env)),
-});
+/** `serve`, running the commands that other processes send it with `runForwarded`. */
+export function serveCommand(runForwarded: CommandRunner): Command {
+  return defineCommand({
+    name: 'serve',
+    args: [],
+    summary: 'start the registry (the default)',
+    description: 'Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits.',
+    usesMetadata: false,
+    options: {},
+    run: (_input, context) => runServe(loadConfig(context.env), context, runForwarded),
+  });
+}
 
 /** Runs the registry until SIGTERM or SIGINT, then stops gracefully; forks workers when configured. */
-async function runServe(config: Config): Promise<void> {
+async function runServe(config: Config, context: CommandContext, runForwarded: CommandRunner): Promise<void> {
   const logger = createLogger(config);
   guardProcess(logger);
   if (config.http.workers > 1 && cluster.isPrimary) {
     superviseWorkers(config.http.workers, logger);
     return;
   }
-  const running = await startOrExit(config, logger);
+  // Lent to commands sent over the embedded data directory's socket while the registry serves.
+  let lentStore: MetadataStore | undefined;
+  const channel = commandChannel(runForwarded, context.env, () => lentStore);
+  const running = await startOrExit(config, logger, { metadataHolder: { command: 'berth serve', channel } });
+  lentStore = running.registry.backends.metadata;
   onStopSignal((signal) => {
+    lentStore = undefined;
     logger.info({ signal }, 'stopping: no longer ready, finishing requests in flight');
     running.stop().then(
       () => process.exit(0),
@@ -45,9 +57,9 @@ async function runServe(config: Config): Promise<void> {
  * Starts the server, or ends the process at once with one line saying why: a pod that cannot
  * listen or reach its backends must not linger looking alive (an orchestrator restarts it).
  */
-async function startOrExit(config: Config, logger: Logger): Promise<RunningServer> {
+async function startOrExit(config: Config, logger: Logger, options: OpenOptions): Promise<RunningServer> {
   try {
-    return await startServer(config, logger);
+    return await startServer(config, logger, options);
   } catch (error) {
     logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exit(1);

@@ -1,25 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLI_MAIN, ensureCliBuilt } from '../../../server/test/support/cli-build';
-import type { CliResult } from '../support/cli-harness';
+import { ensureCliBuilt } from '../../../server/test/support/cli-build';
+import { runBerth } from '../support/berth-binary';
 
 const PASSWORD = 'piped-password-1';
-
-/** Runs the built `berth` binary with only the environment given, feeding it `stdin`. */
-function runBerth(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 describe('the berth binary', () => {
   let dir: string;

@@ -3,14 +3,41 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { MemoryCoordinator } from '@berth/coordinator';
-import { AccessAdministration } from '@berth/server';
+import {
+  PgDatabase,
+  PgliteDatabase,
+  SqlMetadataStore,
+  type MetadataStore,
+  type SqlDatabase,
+} from '@berth/metadata-store';
+import { AccessAdministration, loadConfig, metadataStoreConfig } from '@berth/server';
 import { createTestDatabase } from '@berth/testing/postgres';
 // Logging in is how a password or secret gets checked; the server package keeps that internal.
 import { Authenticator } from '../../../server/src/auth/authenticator';
 import type { Identity } from '../../../server/src/auth/identity';
 import { runCli } from '../../src/cli';
 import type { CommandContext } from '../../src/command';
-import { withMetadata, type Metadata } from '../../src/commands/metadata';
+
+/** The database the commands use, both for a test's own SQL and as the store over it. */
+export interface Metadata {
+  db: SqlDatabase;
+  store: MetadataStore;
+}
+
+/** Runs `work` on the metadata database that `env` configures, as the commands would open it. */
+async function withMetadata<T>(env: NodeJS.ProcessEnv, work: (metadata: Metadata) => Promise<T>): Promise<T> {
+  const config = metadataStoreConfig(loadConfig(env));
+  const db =
+    config.driver === 'postgres'
+      ? new PgDatabase(config)
+      : await PgliteDatabase.open(config.dataDir, { command: 'a test' });
+  const store = new SqlMetadataStore(db);
+  try {
+    return await work({ db, store });
+  } finally {
+    await store.close();
+  }
+}
 
 export interface CliResult {
   code: number;
@@ -76,7 +103,7 @@ export function cliOn(backend: MetadataBackend) {
     return database.env;
   };
   /** Seeds or looks at the database as the commands open it: through the store, or in SQL. */
-  const metadata = <T>(work: (metadata: Metadata) => Promise<T>) => withMetadata({ env: env() }, work);
+  const metadata = <T>(work: (metadata: Metadata) => Promise<T>) => withMetadata(env(), work);
   return {
     run: (argv: string[], stdin?: string) => berth(env(), argv, stdin),
     /** Runs `argv`, expecting success; its standard output. */

@@ -124,6 +124,17 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         expect(await store.migrate()).toEqual([]);
       });
 
+      it('lists every migration it ships as applied, in order', async () => {
+        const status = await store.migrationStatus();
+        expect(status.length).toBeGreaterThan(0);
+        expect(status.map((migration) => migration.name)).toEqual(
+          status.map((migration) => migration.name).sort(),
+        );
+        for (const migration of status) {
+          expect(migration).toEqual({ name: migration.name, status: 'applied', appliedAt: expect.any(Date) });
+        }
+      });
+
       it('is healthy', async () => {
         await expect(store.checkHealth()).resolves.toBeUndefined();
       });

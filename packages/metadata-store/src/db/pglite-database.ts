@@ -1,5 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import type { RequestListener } from 'node:http';
+import path from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
+import { DataDirectoryLock } from './data-directory-lock';
 import { parseInt8 } from './parse-int8';
 import type { SqlClient, SqlDatabase } from './sql-database';
 
@@ -17,17 +20,34 @@ export class PgliteDatabase implements SqlDatabase {
   readonly kind = 'pglite';
   readonly #pglite: PGlite;
   readonly #client: SqlClient;
+  readonly #lock: DataDirectoryLock | undefined;
 
-  private constructor(pglite: PGlite) {
+  private constructor(pglite: PGlite, lock: DataDirectoryLock | undefined) {
     this.#pglite = pglite;
     this.#client = sqlClient(pglite);
+    this.#lock = lock;
   }
 
-  /** Opens (creating if needed) the database in `dataDir`, or a fresh one in memory when absent. */
-  static async open(dataDir?: string): Promise<PgliteDatabase> {
-    // PGlite creates the directory itself, but not its parents.
-    if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-    return new PgliteDatabase(await PGlite.create({ dataDir, parsers }));
+  /**
+   * Opens (creating if needed) the database in `dataDir`, or a fresh one in memory when absent.
+   * The directory is this process's until close(): another process opening it meanwhile gets
+   * DataDirectoryInUseError, naming `holder.command` of this one. Requests to the directory's
+   * socket go to `holder.channel` (see DataDirectoryLock).
+   */
+  static async open(dataDir?: string, holder: PgliteHolder = {}): Promise<PgliteDatabase> {
+    if (dataDir === undefined) return new PgliteDatabase(await PGlite.create({ parsers }), undefined);
+    // PGlite creates the directory itself, but not its parents; nobody else needs to read it.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const lock = await DataDirectoryLock.acquire(dataDir, {
+      command: holder.command ?? path.basename(process.argv[1] ?? process.execPath),
+      ...(holder.channel ? { channel: holder.channel } : {}),
+    });
+    try {
+      return new PgliteDatabase(await PGlite.create({ dataDir, parsers }), lock);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -42,9 +62,19 @@ export class PgliteDatabase implements SqlDatabase {
     return this.#pglite.transaction((tx) => work(sqlClient(tx)));
   }
 
-  close(): Promise<void> {
-    return this.#pglite.close();
+  async close(): Promise<void> {
+    try {
+      await this.#pglite.close();
+    } finally {
+      await this.#lock?.release();
+    }
   }
+}
+
+/** How the process opening a data directory describes itself, and what it serves others. */
+export interface PgliteHolder {
+  command?: string;
+  channel?: RequestListener;
 }
 
 function sqlClient(connection: PGlite | Transaction): SqlClient {

@@ -1,6 +1,7 @@
 import type { AccessStore } from '../access/access-store';
 import { SqlAccessStore } from '../access/sql-access-store';
 import { migrate } from '../db/migrate';
+import { migrationStatus, type MigrationStatus } from '../db/migration-status';
 import { pageParams } from '../db/page-params';
 import { retryTransient } from '../db/retry-transient';
 import type { SqlClient, SqlDatabase } from '../db/sql-database';
@@ -44,6 +45,10 @@ export class SqlMetadataStore implements MetadataStore {
 
   migrate(): Promise<string[]> {
     return migrate(this.#db);
+  }
+
+  migrationStatus(): Promise<MigrationStatus[]> {
+    return migrationStatus(this.#db);
   }
 
   async repositoriesPage(page: PageRequest): Promise<string[]> {

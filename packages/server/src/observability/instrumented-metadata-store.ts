@@ -4,6 +4,7 @@ import { timedMethods, type MethodName, type OperationMetrics } from './timed-me
 // Every method of the ports: one added to either and missing here fails to compile below.
 const METADATA_OPERATIONS = [
   'migrate',
+  'migrationStatus',
   'repositoriesPage',
   'repositoryExists',
   'findBlob',

@@ -1,6 +1,6 @@
 import { AccessAdministration } from '@berth/server';
 import type { CommandContext } from '../../command';
-import { withMetadata } from '../metadata';
+import { withStore } from '../metadata';
 
 /**
  * Runs `work` with the access administration over the configured metadata database, migrated
@@ -10,7 +10,7 @@ export function withAdministration<T>(
   context: CommandContext,
   work: (administration: AccessAdministration) => Promise<T>,
 ): Promise<T> {
-  return withMetadata(context, async ({ store }) => {
+  return withStore(context, async (store) => {
     await store.migrate();
     return work(new AccessAdministration(store.access));
   });

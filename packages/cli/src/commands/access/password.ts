@@ -1,8 +1,14 @@
-import { CommandError, UsageError, type CommandContext, type OptionSpecs } from '../../command';
+import {
+  CommandError,
+  PASSWORD_OPTION,
+  UsageError,
+  type CommandContext,
+  type OptionSpecs,
+} from '../../command';
 import { promptHidden, readFirstLine } from '../../terminal';
 
 export const PASSWORD_STDIN_OPTION = {
-  'password-stdin': { type: 'boolean', help: 'read the password from the first line of stdin' },
+  [PASSWORD_OPTION]: { type: 'boolean', help: 'read the password from the first line of stdin' },
 } as const satisfies OptionSpecs;
 
 export const PASSWORD_HELP =
