@@ -19,8 +19,10 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY --from=manifests /out ./
 # No dependency needs an install script to compile; skipping them keeps postinstall code out of the build.
+# The optional dependencies are a pinned Node for development machines and pg's Cloudflare socket:
+# the image has its own Node.
 RUN --mount=type=cache,target=/root/.npm \
-    npm install --ignore-scripts --no-audit --no-fund
+    npm install --ignore-scripts --omit=optional --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages ./packages
 RUN npm run build
@@ -36,7 +38,7 @@ FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY --from=manifests /out ./
 RUN --mount=type=cache,target=/root/.npm \
-    npm install --omit=dev --ignore-scripts --no-audit --no-fund
+    npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=dev
@@ -63,7 +65,8 @@ COPY --from=prod-deps /app ./
 COPY --from=build /runtime ./
 # The embedded default keeps its state under ./data; pointing it at /data gives one place to mount
 # a volume without overriding settings that a config file may also set.
-RUN ln -s /data /app/data
+RUN ln -s /data /app/data \
+ && ln -s /app/packages/cli/bin/berth.js /usr/local/bin/berth
 
 ENV NODE_ENV=production \
     BERTH_HTTP_HOST=0.0.0.0
@@ -74,6 +77,7 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.BERTH_HTTP_PORT || 5000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# `docker run IMAGE migrate` and `docker run IMAGE config check` reuse the same entrypoint.
+# `docker run IMAGE migrate` and `docker run IMAGE config check` reuse the same entrypoint;
+# `berth` on the PATH is the same CLI, for `docker exec`.
 ENTRYPOINT ["node", "packages/cli/dist/main.js"]
 CMD ["serve"]

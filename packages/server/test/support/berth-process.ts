@@ -52,6 +52,8 @@ export class BerthProcess {
   constructor(
     readonly port: number,
     private readonly env: Record<string, string>,
+    /** The working directory, which relative paths (the embedded default's ./data) start from. */
+    private readonly cwd?: string,
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -81,6 +83,7 @@ export class BerthProcess {
     if (this.running) throw new Error(`process on port ${this.port} already runs`);
     this.admitted = false;
     const child = spawn(process.execPath, [CLI_MAIN, 'serve'], {
+      ...(this.cwd !== undefined ? { cwd: this.cwd } : {}),
       env: {
         ...inheritedEnv(),
         ...this.env,
