@@ -131,11 +131,36 @@ defaults then apply to whatever values.yaml leaves empty.
 {{- toYaml $out -}}
 {{- end }}
 
+{{/*
+The embedded backends in use, by setting, e.g. "config.blobs.driver=filesystem"; empty in the
+stateless shape.
+*/}}
+{{- define "berth.embeddedParts" -}}
+{{- $c := .Values.config -}}
+{{- $parts := list -}}
+{{- if eq $c.blobs.driver "filesystem" }}{{ $parts = append $parts "config.blobs.driver=filesystem" }}{{ end -}}
+{{- if eq $c.metadata.driver "pglite" }}{{ $parts = append $parts "config.metadata.driver=pglite" }}{{ end -}}
+{{- if eq $c.coordinator.driver "memory" }}{{ $parts = append $parts "config.coordinator.driver=memory" }}{{ end -}}
+{{- join ", " $parts -}}
+{{- end }}
+
 {{/* Fails the render on combinations that cannot work, before anything reaches the cluster. */}}
 {{- define "berth.validate" -}}
 {{- $c := .Values.config -}}
-{{- if and (include "berth.embedded" .) (or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1)) -}}
-{{- fail "config: filesystem, pglite and memory keep state inside one pod; use s3, postgres and redis for more than one replica or for autoscaling" -}}
+{{- if include "berth.embedded" . -}}
+{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}
+{{- fail (printf "replicaCount above 1 and autoscaling.enabled need the stateless shape, but with %s the state is inside the one pod: set config.blobs.driver=s3, config.metadata.driver=postgres and config.coordinator.driver=redis with their settings (see ci/stateless-values.yaml), or keep replicaCount=1" (include "berth.embeddedParts" .)) -}}
+{{- end -}}
+{{- end -}}
+{{- /* Values of the stateless shape left beside an embedded driver: an upgrade from a chart whose defaults were s3, postgres and redis. */ -}}
+{{- if and (eq $c.blobs.driver "filesystem") $c.blobs.s3.bucket -}}
+{{- fail "config.blobs.s3.bucket is set but config.blobs.driver is filesystem: set config.blobs.driver=s3 to keep blobs in S3 (the chart's default is the embedded filesystem driver)" -}}
+{{- end -}}
+{{- if and (eq $c.metadata.driver "pglite") .Values.secrets.postgresUrl -}}
+{{- fail "secrets.postgresUrl is set but config.metadata.driver is pglite: set config.metadata.driver=postgres to keep metadata in PostgreSQL (the chart's default is the embedded pglite driver)" -}}
+{{- end -}}
+{{- if and (eq $c.coordinator.driver "memory") .Values.secrets.redisUrl -}}
+{{- fail "secrets.redisUrl is set but config.coordinator.driver is memory: set config.coordinator.driver=redis to coordinate through Redis (the chart's default is the embedded memory driver)" -}}
 {{- end -}}
 {{- if and (gt (int $c.http.workers) 1) (or (ne $c.metadata.driver "postgres") (ne $c.coordinator.driver "redis")) -}}
 {{- fail "config.http.workers above 1 needs config.metadata.driver postgres and config.coordinator.driver redis: worker processes share no memory" -}}

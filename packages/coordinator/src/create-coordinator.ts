@@ -2,14 +2,29 @@ import type { Coordinator } from './coordinator';
 import { MemoryCoordinator } from './memory/memory-coordinator';
 import { RedisCoordinator, type RedisCoordinatorOptions } from './redis/redis-coordinator';
 
-/** Which coordinator adapter to use, with its settings. */
-export type CoordinatorConfig = ({ driver: 'redis' } & RedisCoordinatorOptions) | { driver: 'memory' };
+/**
+ * Redis deadlines in milliseconds, as the server's registry.ts still passes them. Transitional:
+ * once it passes `config.coordinator.redis` as it is (the settings take seconds), this goes.
+ */
+interface MillisecondDeadlines {
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+}
+
+/** Which coordinator adapter to use, with its settings (checked by the driver's schema). */
+export type CoordinatorConfig =
+  ({ driver: 'redis' } & RedisCoordinatorOptions & MillisecondDeadlines) | { driver: 'memory' };
 
 type Driver = CoordinatorConfig['driver'];
 type DriverConfig<D extends Driver> = Extract<CoordinatorConfig, { driver: D }>;
 
 const factories: { [D in Driver]: (config: DriverConfig<D>) => Coordinator } = {
-  redis: ({ driver: _driver, ...options }) => new RedisCoordinator(options),
+  redis: ({ driver: _driver, connectTimeoutMs, commandTimeoutMs, ...options }) =>
+    new RedisCoordinator({
+      ...options,
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutSeconds: connectTimeoutMs / 1000 } : {}),
+      ...(commandTimeoutMs !== undefined ? { commandTimeoutSeconds: commandTimeoutMs / 1000 } : {}),
+    }),
   memory: () => new MemoryCoordinator(),
 };
 

@@ -3,4 +3,5 @@ export * from './coordinator';
 export * from './create-coordinator';
 export * from './memory/memory-coordinator';
 export * from './redis/redis-coordinator';
+export { redisOptionsSchema, type RedisOptions } from './redis/redis-options';
 export * from './rate-limit';

@@ -12,3 +12,5 @@ export { assertRepositoryName, assertTag } from './oci/names';
 export { servePodMetrics } from './observability/pod-metrics';
 export { ESCAPED_ERROR_MESSAGE, guardProcess } from './observability/escaped-errors';
 export { ListenError } from './http/listen';
+export { StartupError } from './startup-failure';
+export { BERTH_VERSION } from './version';

@@ -14,6 +14,7 @@ import { sharePodMetrics } from './observability/pod-metrics';
 import { RegistryMetrics } from './observability/registry-metrics';
 import { createRegistryServices, type Backends } from './services/registry-services';
 import type { UploadJanitor } from './services/upload-janitor';
+import { startupStep, type BackendName } from './startup-failure';
 
 function blobStoreConfig({ blobs }: Config): BlobStoreConfig {
   if (blobs.driver === 'filesystem') return { driver: 'filesystem', root: blobs.filesystem.root };
@@ -85,14 +86,18 @@ export interface OpenOptions {
 
 /** Opens the backends named by the configuration, migrates the metadata store and builds the app. */
 export async function openBackends(config: Config, options: OpenOptions = {}): Promise<Backends> {
-  const blobs = createBlobStore(blobStoreConfig(config));
+  const blobs = await startupStep(config, 'blobs', 'cannot be opened', () =>
+    createBlobStore(blobStoreConfig(config)),
+  );
   const coordinator = createCoordinator(coordinatorConfig(config));
   try {
     const metadataConfig = metadataStoreConfig(config);
-    const metadata = await createMetadataStore(
-      metadataConfig.driver === 'pglite' && options.metadataHolder
-        ? { ...metadataConfig, holder: options.metadataHolder }
-        : metadataConfig,
+    const metadata = await startupStep(config, 'metadata', 'cannot be opened', () =>
+      createMetadataStore(
+        metadataConfig.driver === 'pglite' && options.metadataHolder
+          ? { ...metadataConfig, holder: options.metadataHolder }
+          : metadataConfig,
+      ),
     );
     return { blobs, metadata, coordinator };
   } catch (error) {
@@ -154,8 +159,6 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     logger,
     metrics.access,
   );
-  if (!config.auth.enabled)
-    logger.warn('auth is off: anyone who can reach this registry may pull, push and delete');
   const app = createApp({
     services,
     access,
@@ -182,7 +185,11 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
   };
 }
 
-/** Opens backends, applies pending migrations and builds the registry. */
+/**
+ * Opens backends, checks that each one works (a blob root that cannot be written fails here,
+ * not at the first push), applies pending migrations and builds the registry. A failure is a
+ * StartupError naming the backend's setting.
+ */
 export async function openRegistry(
   config: Config,
   logger: Logger,
@@ -191,7 +198,12 @@ export async function openRegistry(
   const backends = await openBackends(config, options);
   let registry: Registry | undefined;
   try {
-    const applied = await backends.metadata.migrate();
+    for (const name of ['metadata', 'coordinator', 'blobs'] as const satisfies BackendName[]) {
+      await startupStep(config, name, 'failed its check', () => backends[name].checkHealth());
+    }
+    const applied = await startupStep(config, 'metadata', 'cannot be migrated', () =>
+      backends.metadata.migrate(),
+    );
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
     registry = createRegistry(config, backends, logger);
     await bootstrapInitialAdmin(registry, config, logger);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { listen } from './http/listen';
 import { openRegistry, type OpenOptions, type Registry } from './registry';
+import { BERTH_VERSION } from './version';
 
 const IDLE_SWEEP_MS = 100;
 // Node checks the headers timeout of open connections only this often (30 s by default), so a
@@ -47,6 +48,10 @@ export async function startServer(
   logger: Logger,
   options: OpenOptions = {},
 ): Promise<RunningServer> {
+  // Said first, so that it is read even when start-up fails below.
+  if (!config.auth.enabled) {
+    logger.warn('auth is off: anyone who can reach this registry may pull, push and delete');
+  }
   const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, notReadyYet);
   applyTimeouts(server, config.http);
   const url = await listen(server, config.http.host, config.http.port);
@@ -62,6 +67,7 @@ export async function startServer(
   server.on('request', registry.app);
   logger.info(
     {
+      version: BERTH_VERSION,
       url,
       blobs: config.blobs.driver,
       metadata: config.metadata.driver,

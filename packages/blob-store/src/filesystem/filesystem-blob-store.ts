@@ -41,15 +41,10 @@ import { assertValidKey, isValidKey } from '../keys';
 import { resolveRange } from '../ranges';
 import { isStagingId, malformedWriteError, newStagingId } from '../staging-ids';
 import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks, WriteBehind } from './file-io';
+import { filesystemOptionsSchema, type FilesystemBlobStoreOptions } from './filesystem-options';
 
 // Reads of this size keep thread-pool round trips per pulled byte low (the default is 64 KiB).
 const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** Options of FilesystemBlobStore. */
-export interface FilesystemBlobStoreOptions {
-  /** Directory that holds everything the store writes; created when missing. */
-  root: string;
-}
 
 /** A BlobStore that keeps objects as files under one directory, for a single node. */
 export class FilesystemBlobStore implements BlobStore {
@@ -61,7 +56,7 @@ export class FilesystemBlobStore implements BlobStore {
   private readonly writeBehind = new WriteBehind();
 
   constructor(options: FilesystemBlobStoreOptions) {
-    const root = resolve(options.root);
+    const root = resolve(filesystemOptionsSchema.parse(options).root);
     this.objects = join(root, 'objects');
     this.staging = join(root, 'staging');
     this.writes = join(this.staging, 'writes');

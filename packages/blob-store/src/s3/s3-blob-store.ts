@@ -41,7 +41,8 @@ import { nodeStream, type S3Context } from './s3-context';
 import { DeadlineHttpHandler, DeadlineRetryStrategy } from './s3-deadlines';
 import { isMissingObject, isUnsatisfiableRange, lackOfSpace } from './s3-errors';
 import { S3Layout } from './s3-layout';
-import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
+import { MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
+import { s3OptionsSchema, type S3BlobStoreOptions, type S3BlobStoreSettings } from './s3-options';
 import { listPendingWrites } from './s3-pending-writes';
 import { S3ResumableWrites } from './s3-resumable-writes';
 import { sendWithBody } from './send-with-body';
@@ -50,30 +51,6 @@ import { sendWithBody } from './send-with-body';
 const PUT_QUEUE_SIZE = 4;
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+)$/;
 
-/** Options of S3BlobStore; credentials default to the AWS SDK's chain (environment, profile, IRSA...). */
-export interface S3BlobStoreOptions {
-  bucket: string;
-  region?: string;
-  /** For S3-compatible stores (MinIO, Ceph RGW, R2...). */
-  endpoint?: string;
-  forcePathStyle?: boolean;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** Folder of the bucket that the store keeps everything in. */
-  prefix?: string;
-  /** Bytes per multipart part, from 5 MiB; 8 MiB by default. */
-  partSize?: number;
-  /** How long to wait for a connection to S3; 5 s by default. */
-  connectTimeoutMs?: number;
-  /**
-   * How long S3 may keep a call waiting for its answer, or between two bytes of a body it sends or
-   * takes; 30 s by default. Time a body spends waiting on the caller's own stream is not counted.
-   */
-  requestTimeoutMs?: number;
-}
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 // The SDK would otherwise warn on the console about failures this adapter reports to its caller.
 const QUIET_SDK_LOGGER = {
   debug: () => undefined,
@@ -89,16 +66,14 @@ export class S3BlobStore implements BlobStore {
   private readonly s3: S3Context;
   private readonly writes: S3ResumableWrites;
 
+  /** Throws a ZodError naming each option out of its bounds (s3OptionsSchema). */
   constructor(options: S3BlobStoreOptions) {
-    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-    if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
-      throw new Error(`partSize must be an integer from ${MIN_PART_SIZE} to ${MAX_PART_SIZE} bytes`);
-    }
+    const settings = s3OptionsSchema.parse(options);
     this.s3 = {
-      client: createClient(options),
-      bucket: options.bucket,
-      layout: new S3Layout(options.prefix),
-      partSize,
+      client: createClient(settings),
+      bucket: settings.bucket,
+      layout: new S3Layout(settings.prefix),
+      partSize: settings.partSize,
     };
     this.writes = new S3ResumableWrites(this.s3);
   }
@@ -232,11 +207,8 @@ function endOf(range: ByteRange): string {
   return range.end === Infinity ? '' : String(range.end);
 }
 
-function createClient(options: S3BlobStoreOptions): S3Client {
+function createClient(options: S3BlobStoreSettings): S3Client {
   const { accessKeyId, secretAccessKey } = options;
-  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
-    throw new Error('accessKeyId and secretAccessKey go together');
-  }
   const client = new S3Client({
     region: options.region,
     endpoint: options.endpoint,
@@ -246,8 +218,8 @@ function createClient(options: S3BlobStoreOptions): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new DeadlineHttpHandler({
-      connectMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      requestMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      connectMs: Math.round(options.connectTimeoutSeconds * 1000),
+      requestMs: Math.round(options.requestTimeoutSeconds * 1000),
     }),
     retryStrategy: new DeadlineRetryStrategy(),
     logger: QUIET_SDK_LOGGER,

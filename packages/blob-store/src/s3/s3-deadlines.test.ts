@@ -28,8 +28,8 @@ beforeAll(async () => {
     endpoint: proxied.url,
     forcePathStyle: true,
     prefix,
-    connectTimeoutMs: REQUEST_MS,
-    requestTimeoutMs: REQUEST_MS,
+    connectTimeoutSeconds: REQUEST_MS / 1000,
+    requestTimeoutSeconds: REQUEST_MS / 1000,
   });
 }, 300_000);
 afterEach(() => proxy.thaw());

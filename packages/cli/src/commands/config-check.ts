@@ -1,8 +1,11 @@
-import { loadConfig, redactConfig } from '@berth/server';
+import { loadConfigWithNotes, redactConfig } from '@berth/server';
 import { defineCommand } from '../command';
-import { writeJson } from '../output';
+import { writeJson, writeLine } from '../output';
 
-/** Loading the configuration validates it; printing it shows what the defaults filled in. */
+/**
+ * Loading the configuration validates it, exactly as `serve` does; printing it shows what the
+ * defaults filled in.
+ */
 export const configCheckCommand = defineCommand({
   name: 'config check',
   args: [],
@@ -10,6 +13,13 @@ export const configCheckCommand = defineCommand({
   usesMetadata: false,
   options: {},
   async run(_input, context) {
-    writeJson(context.stdout, redactConfig(loadConfig(context.env)));
+    const { config, ignoredVariables } = loadConfigWithNotes(context.env);
+    writeJson(context.stdout, redactConfig(config));
+    if (ignoredVariables.length > 0) {
+      writeLine(
+        context.stderr,
+        `note: ignored BERTH_* variables that are no settings: ${ignoredVariables.join(' ')}`,
+      );
+    }
   },
 });

@@ -3,9 +3,11 @@ import type { MetadataStore } from '@berth/metadata-store';
 import {
   createLogger,
   guardProcess,
+  ListenError,
   loadConfig,
   servePodMetrics,
   startServer,
+  StartupError,
   type Config,
   type OpenOptions,
   type RunningServer,
@@ -61,7 +63,12 @@ async function startOrExit(config: Config, logger: Logger, options: OpenOptions)
   try {
     return await startServer(config, logger, options);
   } catch (error) {
-    logger.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
+    const message = `cannot start: ${(error as Error).message}`;
+    // An expected failure says all in its message; anything else is a bug, logged with its stack.
+    const expected = error instanceof StartupError || error instanceof ListenError;
+    logger.fatal(expected ? {} : { err: error }, message);
+    // JSON is for the log collector; a person at a terminal gets the sentence too.
+    if (process.stderr.isTTY) process.stderr.write(`berth: ${message}\n`);
     process.exit(1);
   }
 }

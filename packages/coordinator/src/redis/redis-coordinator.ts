@@ -6,6 +6,7 @@ import { assertValidTake } from '../token-bucket';
 import { assertValidTtl } from '../ttl';
 import { RedisChannelSubscriber } from './redis-channel-subscriber';
 import { connectRedis } from './redis-connection';
+import { redisOptionsSchema, type RedisOptions } from './redis-options';
 import type { ScriptedRedis } from './redis-scripts';
 
 /*
@@ -21,28 +22,15 @@ import type { ScriptedRedis } from './redis-scripts';
  */
 
 const HEALTH_CHECK_TIMEOUT_MS = 1_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
-const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
-/** Settings of the Redis coordinator. */
-export interface RedisCoordinatorOptions {
-  /** redis:// or rediss:// URL, with credentials and database number if needed. */
-  url: string;
-  /** Prepended to every key, so several deployments or test runs can share one Redis. Default `berth:`. */
-  keyPrefix?: string;
+/** Settings of the Redis coordinator (redisOptionsSchema), and where its connection errors go. */
+export type RedisCoordinatorOptions = RedisOptions & {
   /**
    * Receives connection errors, such as each failed reconnection attempt, for logging. Default:
    * ignored, since every operation that fails rejects with its cause and checkHealth reports the state.
    */
   onError?: (error: Error) => void;
-  /** How long to wait for a connection to Redis; 3 s by default. */
-  connectTimeoutMs?: number;
-  /**
-   * How long a command may wait for its reply, queued while reconnecting included, before it fails
-   * and its connection is replaced; 5 s by default.
-   */
-  commandTimeoutMs?: number;
-}
+};
 
 /** Coordinator state in Redis, shared by every pod of a deployment. */
 export class RedisCoordinator implements Coordinator {
@@ -53,14 +41,14 @@ export class RedisCoordinator implements Coordinator {
   private subscriber: RedisChannelSubscriber | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor({
-    url,
-    keyPrefix = 'berth:',
-    onError = () => undefined,
-    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
-    commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
-  }: RedisCoordinatorOptions) {
-    const deadlines = { connectMs: connectTimeoutMs, commandMs: commandTimeoutMs };
+  /** Throws a ZodError naming each setting out of its bounds (redisOptionsSchema). */
+  constructor({ onError = () => undefined, ...options }: RedisCoordinatorOptions) {
+    const { url, keyPrefix, connectTimeoutSeconds, commandTimeoutSeconds } =
+      redisOptionsSchema.parse(options);
+    const deadlines = {
+      connectMs: Math.round(connectTimeoutSeconds * 1000),
+      commandMs: Math.round(commandTimeoutSeconds * 1000),
+    };
     this.redis = connectRedis(url, deadlines, onError);
     this.keyPrefix = keyPrefix;
     // Opened on the first subscription: a process that never listens needs no second connection.

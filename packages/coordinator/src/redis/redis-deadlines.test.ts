@@ -15,8 +15,8 @@ beforeAll(async () => {
   coordinator = new RedisCoordinator({
     url: proxied.url,
     keyPrefix: uniqueKeyPrefix('deadlines'),
-    connectTimeoutMs: COMMAND_MS,
-    commandTimeoutMs: COMMAND_MS,
+    connectTimeoutSeconds: COMMAND_MS / 1000,
+    commandTimeoutSeconds: COMMAND_MS / 1000,
   });
 });
 afterEach(() => proxy.thaw());

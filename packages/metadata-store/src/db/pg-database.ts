@@ -1,29 +1,14 @@
 import { Pool, TypeOverrides, type PoolClient, type QueryConfig } from 'pg';
 import { parseInt8 } from './parse-int8';
+import { postgresOptionsSchema, type PgDatabaseOptions } from './pg-options';
 import type { SqlClient, SqlDatabase } from './sql-database';
 
 const INT8_OID = 20;
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 // PostgreSQL cancels a statement at its deadline and says so; the registry stops waiting this much
 // later, when nothing came back at all: the server or the path to it is gone.
 const ANSWER_MARGIN_MS = 1_000;
 // pg's error for a query whose answer did not arrive within its query_timeout.
 const UNANSWERED = 'Query read timeout';
-
-/** Where and how widely to connect to PostgreSQL, and how long to wait for it. */
-export interface PgDatabaseOptions {
-  url: string;
-  /** Connections per process; 10 when absent. */
-  poolSize?: number;
-  /** To open a connection, or to be given one from a busy pool; 5 s when absent. */
-  connectTimeoutMs?: number;
-  /**
-   * A statement running longer is cancelled, and one with no answer a second later is given up;
-   * 10 s when absent. Scripts (`execute`: migrations) have no deadline of the registry's.
-   */
-  statementTimeoutMs?: number;
-}
 
 /** A query with pg's per-query read deadline, which its type declarations leave out. */
 interface TimedQuery extends QueryConfig {
@@ -37,12 +22,11 @@ export class PgDatabase implements SqlDatabase {
   readonly #client: SqlClient;
   readonly #answerTimeoutMs: number;
 
-  constructor({
-    url,
-    poolSize = 10,
-    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs = DEFAULT_STATEMENT_TIMEOUT_MS,
-  }: PgDatabaseOptions) {
+  /** Throws a ZodError naming each option out of its bounds (postgresOptionsSchema). */
+  constructor(options: PgDatabaseOptions) {
+    const { url, poolSize, connectTimeoutSeconds, statementTimeoutSeconds } =
+      postgresOptionsSchema.parse(options);
+    const statementTimeoutMs = Math.round(statementTimeoutSeconds * 1000);
     // Per pool rather than pg's global type registry, which other code in the process may rely on.
     const types = new TypeOverrides();
     types.setTypeParser(INT8_OID, parseInt8);
@@ -50,7 +34,7 @@ export class PgDatabase implements SqlDatabase {
       connectionString: url,
       max: poolSize,
       types,
-      connectionTimeoutMillis: connectTimeoutMs,
+      connectionTimeoutMillis: Math.round(connectTimeoutSeconds * 1000),
       statement_timeout: statementTimeoutMs,
     });
     this.#answerTimeoutMs = statementTimeoutMs + ANSWER_MARGIN_MS;

@@ -20,8 +20,8 @@ beforeAll(async () => {
   db = new PgDatabase({
     url: proxied.url,
     poolSize: 2,
-    connectTimeoutMs: CONNECT_MS,
-    statementTimeoutMs: STATEMENT_MS,
+    connectTimeoutSeconds: CONNECT_MS / 1000,
+    statementTimeoutSeconds: STATEMENT_MS / 1000,
   });
   await db.execute('CREATE TABLE deadline_test (id int PRIMARY KEY)');
 });

@@ -35,9 +35,10 @@ describe('shipped configuration', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'berth-helm-')), 'berth.yaml');
     writeFileSync(file, stringify(withoutEmpty(values.config)));
     const config = loadConfig({ ...secrets, ...chartEnvironment, BERTH_CONFIG: file });
-    expect(config.blobs.driver).toBe('s3');
-    expect(config.metadata.driver).toBe('postgres');
-    expect(config.coordinator.driver).toBe('redis');
+    // The embedded default, which installs as it is; ci/stateless-values.yaml switches it.
+    expect(config.blobs.driver).toBe('filesystem');
+    expect(config.metadata.driver).toBe('pglite');
+    expect(config.coordinator.driver).toBe('memory');
     expect(config.auth.enabled).toBe(true);
     expect(config.auth.signingKey).toEqual({ file: chartEnvironment.BERTH_AUTH_SIGNING_KEY_FILE });
     expect(config.rateLimits.enabled).toBe(true);

@@ -1,33 +1,122 @@
+import { filesystemOptionsSchema, s3OptionsSchema } from '@berth/blob-store';
+import { redisOptionsSchema } from '@berth/coordinator';
+import { pgliteOptionsSchema, postgresOptionsSchema } from '@berth/metadata-store';
 import { z } from 'zod';
 
-const booleanSetting = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const normalized = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
-  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
-  return value;
-}, z.boolean());
+/** A YAML boolean, or the words environment variables spell one with (`true`, `0`, `off`...). */
+const booleanSetting = z.union([z.boolean(), z.stringbool()], { error: 'expected true or false' });
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().nonnegative();
 const positiveInt = z.coerce.number().int().positive();
-/** How long to wait for a backend; there is always a limit, so a stalled backend becomes a 503. */
-const deadlineSeconds = z.coerce.number().positive();
 const MiB = 1024 * 1024;
 
+/** `object` refined to hold exactly one of two optional keys, a rule its JSON Schema states too. */
+function exactlyOneOf<Shape extends z.ZodRawShape>(
+  object: z.ZodObject<Shape, z.core.$strict>,
+  first: keyof Shape & string,
+  second: keyof Shape & string,
+) {
+  const given = (value: object, key: string) => (value as Record<string, unknown>)[key] !== undefined;
+  return object
+    .refine(
+      (value) => given(value, first) !== given(value, second),
+      `give exactly one of ${first} or ${second}`,
+    )
+    .meta({ oneOf: [{ required: [first] }, { required: [second] }] });
+}
+
 /** A PEM key given inline or as a file path; `kid` defaults to the key's JWK thumbprint. */
-const keySource = z
-  .object({
-    pem: z.string().min(1).optional(),
-    file: z.string().min(1).optional(),
-    kid: z.string().min(1).optional(),
-  })
-  .strict()
-  .refine((key) => (key.pem === undefined) !== (key.file === undefined), 'give exactly one of pem or file');
+const keySource = exactlyOneOf(
+  z
+    .object({
+      pem: z.string().min(1).optional(),
+      file: z.string().min(1).optional(),
+      kid: z.string().min(1).optional(),
+    })
+    .strict(),
+  'pem',
+  'file',
+);
 
 /** A sustained rate with a burst: the token bucket every request class is limited by. */
 const rate = z.object({ perSecond: z.coerce.number().positive(), burst: positiveInt }).strict();
 
 export const REQUEST_CLASSES = ['manifestReads', 'blobReads', 'writes'] as const;
+
+/**
+ * The options of a driver other than the one chosen: one file may hold every driver's (as the
+ * example file and the Helm chart do), so none is required, yet each is checked as far as it goes.
+ */
+function unused<Shape extends z.ZodRawShape>(options: z.ZodObject<Shape>) {
+  return z.object(options.shape).strict().partial().optional();
+}
+
+/**
+ * The chosen driver's options. When they are absent altogether they are checked as an empty
+ * object, so that the error names each missing option (`blobs.s3.bucket`) rather than the group.
+ */
+function chosen<Options extends z.ZodType<object>>(options: Options) {
+  // An empty object is not a valid input, which is the point: parsing it reports what is missing.
+  return options.prefault({} as z.input<Options>);
+}
+
+/*
+ * Each backend is a union by driver of the adapters' own option schemas, which hold every bound and
+ * default of their options: only the chosen driver's options must be complete.
+ */
+
+const blobsShared = {
+  /** Serve pulls by redirecting to a presigned URL; defaults to on where the store can presign. */
+  redirect: booleanSetting.optional(),
+  redirectExpirySeconds: positiveInt.default(1200),
+};
+
+const blobs = z
+  .discriminatedUnion('driver', [
+    z
+      .object({
+        driver: z.literal('filesystem').default('filesystem'),
+        ...blobsShared,
+        filesystem: filesystemOptionsSchema.prefault({}),
+        s3: unused(s3OptionsSchema),
+      })
+      .strict(),
+    z
+      .object({
+        driver: z.literal('s3'),
+        ...blobsShared,
+        s3: chosen(s3OptionsSchema),
+        filesystem: unused(filesystemOptionsSchema),
+      })
+      .strict(),
+  ])
+  .prefault({});
+
+const metadata = z
+  .discriminatedUnion('driver', [
+    z
+      .object({
+        driver: z.literal('pglite').default('pglite'),
+        pglite: pgliteOptionsSchema.prefault({}),
+        postgres: unused(postgresOptionsSchema),
+      })
+      .strict(),
+    z
+      .object({
+        driver: z.literal('postgres'),
+        postgres: chosen(postgresOptionsSchema),
+        pglite: unused(pgliteOptionsSchema),
+      })
+      .strict(),
+  ])
+  .prefault({});
+
+const coordinator = z
+  .discriminatedUnion('driver', [
+    z.object({ driver: z.literal('memory').default('memory'), redis: unused(redisOptionsSchema) }).strict(),
+    z.object({ driver: z.literal('redis'), redis: chosen(redisOptionsSchema) }).strict(),
+  ])
+  .prefault({});
 
 /** The whole configuration: YAML file and BERTH_* environment variables both map onto this tree. */
 export const configSchema = z
@@ -54,78 +143,17 @@ export const configSchema = z
          */
         workers: positiveInt.default(1),
       })
+      .strict()
       .prefault({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
+      .strict()
       .prefault({}),
-    blobs: z
-      .object({
-        driver: z.enum(['filesystem', 's3']).default('filesystem'),
-        /** Serve pulls by redirecting to a presigned URL; defaults to on where the store can presign. */
-        redirect: booleanSetting.optional(),
-        redirectExpirySeconds: positiveInt.default(1200),
-        filesystem: z.object({ root: z.string().min(1).default('./data/blobs') }).prefault({}),
-        s3: z
-          .object({
-            bucket: z.string().min(1).optional(),
-            region: z.string().min(1).default('us-east-1'),
-            endpoint: z.url().optional(),
-            forcePathStyle: booleanSetting.default(false),
-            accessKeyId: z.string().min(1).optional(),
-            secretAccessKey: z.string().min(1).optional(),
-            prefix: z.string().optional(),
-            partSize: positiveInt.min(5 * MiB).optional(),
-            /** To open a connection: a SYN lost twice is retried within 3 s. */
-            connectTimeoutSeconds: deadlineSeconds.default(5),
-            /**
-             * S3 may keep a call waiting this long for its answer, or between two bytes of a body it
-             * sends or takes. A client that pauses mid-push or reads slowly is not counted against
-             * it (that is http.idleTimeoutSeconds); an S3 that stops answering is, whatever the client.
-             */
-            requestTimeoutSeconds: deadlineSeconds.default(30),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    metadata: z
-      .object({
-        driver: z.enum(['pglite', 'postgres']).default('pglite'),
-        pglite: z.object({ dataDir: z.string().min(1).default('./data/metadata') }).prefault({}),
-        postgres: z
-          .object({
-            url: z.string().min(1).optional(),
-            poolSize: positiveInt.default(10),
-            /** To open a connection, or to be given one while every connection of the pool is busy. */
-            connectTimeoutSeconds: deadlineSeconds.default(5),
-            /**
-             * PostgreSQL cancels a statement running longer (statement_timeout), and a statement
-             * with no answer a second after that is given up: the server or the path to it is gone.
-             * The registry's statements take milliseconds; migrations are exempt.
-             */
-            statementTimeoutSeconds: deadlineSeconds.default(10),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
-    coordinator: z
-      .object({
-        driver: z.enum(['memory', 'redis']).default('memory'),
-        redis: z
-          .object({
-            url: z.string().min(1).optional(),
-            keyPrefix: z.string().default('berth:'),
-            connectTimeoutSeconds: deadlineSeconds.default(3),
-            /**
-             * A command with no reply this long fails, and its connection is replaced. Commands
-             * take well under a millisecond; this is about a Redis that stopped answering.
-             */
-            commandTimeoutSeconds: deadlineSeconds.default(5),
-          })
-          .prefault({}),
-      })
-      .prefault({}),
+    blobs,
+    metadata,
+    coordinator,
     uploads: z
       .object({
         /** An upload with no activity for this long is forgotten and its bytes discarded. */
@@ -133,6 +161,7 @@ export const configSchema = z
         /** How often each process looks for abandoned uploads to discard; 0 turns the janitor off. */
         janitorIntervalSeconds: seconds.default(300),
       })
+      .strict()
       .prefault({}),
     manifests: z
       .object({
@@ -144,10 +173,15 @@ export const configSchema = z
             ttlSeconds: seconds.default(10),
             maxBytes: positiveInt.default(32 * MiB),
           })
+          .strict()
           .prefault({}),
       })
+      .strict()
       .prefault({}),
-    shutdown: z.object({ graceSeconds: seconds.default(25) }).prefault({}),
+    shutdown: z
+      .object({ graceSeconds: seconds.default(25) })
+      .strict()
+      .prefault({}),
     auth: z
       .object({
         /** Off, anyone may pull and push: only for a registry nobody else can reach. */
@@ -167,18 +201,18 @@ export const configSchema = z
         /** Identity services whose tokens are trusted as they are. */
         externalIssuers: z
           .array(
-            z
-              .object({
-                issuer: z.string().min(1),
-                audience: z.string().min(1),
-                jwksUrl: z.url().optional(),
-                keys: z.array(keySource).optional(),
-              })
-              .strict()
-              .refine(
-                (external) => (external.jwksUrl === undefined) !== (external.keys === undefined),
-                'give exactly one of jwksUrl or keys',
-              ),
+            exactlyOneOf(
+              z
+                .object({
+                  issuer: z.string().min(1),
+                  audience: z.string().min(1),
+                  jwksUrl: z.url().optional(),
+                  keys: z.array(keySource).optional(),
+                })
+                .strict(),
+              'jwksUrl',
+              'keys',
+            ),
           )
           .default([]),
         /**
@@ -194,6 +228,7 @@ export const configSchema = z
         /** Failed logins allowed per client address before they are refused for a while. */
         failedLogins: rate.default({ perSecond: 0.2, burst: 10 }),
       })
+      .strict()
       .prefault({}),
     rateLimits: z
       .object({
@@ -205,25 +240,27 @@ export const configSchema = z
             blobReads: rate.default({ perSecond: 100, burst: 300 }),
             writes: rate.default({ perSecond: 50, burst: 200 }),
           })
+          .strict()
           .prefault({}),
         /** Limits for one namespace's traffic, or one robot's (`<namespace>+<robot>`), replacing the defaults. */
         overrides: z
           .array(
-            z
-              .object({
-                namespace: z.string().min(1).optional(),
-                account: z.string().min(1).optional(),
-                class: z.enum(REQUEST_CLASSES),
-                limit: rate,
-              })
-              .strict()
-              .refine(
-                (override) => (override.namespace === undefined) !== (override.account === undefined),
-                'give exactly one of namespace or account',
-              ),
+            exactlyOneOf(
+              z
+                .object({
+                  namespace: z.string().min(1).optional(),
+                  account: z.string().min(1).optional(),
+                  class: z.enum(REQUEST_CLASSES),
+                  limit: rate,
+                })
+                .strict(),
+              'namespace',
+              'account',
+            ),
           )
           .default([]),
       })
+      .strict()
       .prefault({}),
   })
   .strict()
@@ -231,26 +268,11 @@ export const configSchema = z
     const require = (ok: boolean, path: string[], message: string) => {
       if (!ok) ctx.addIssue({ code: 'custom', path, message });
     };
-    require(config.blobs.driver !== 's3' || config.blobs.s3.bucket !== undefined, [
-      'blobs',
-      's3',
-      'bucket',
-    ], 'required when blobs.driver is s3');
-    require(config.metadata.driver !== 'postgres' || config.metadata.postgres.url !== undefined, [
-      'metadata',
-      'postgres',
-      'url',
-    ], 'required when metadata.driver is postgres');
     require(config.http.workers === 1 ||
       (config.metadata.driver === 'postgres' && config.coordinator.driver === 'redis'), [
       'http',
       'workers',
     ], 'above 1 needs metadata.driver postgres and coordinator.driver redis (processes share no memory)');
-    require(config.coordinator.driver !== 'redis' || config.coordinator.redis.url !== undefined, [
-      'coordinator',
-      'redis',
-      'url',
-    ], 'required when coordinator.driver is redis');
     require(!config.auth.enabled ||
       config.auth.signingKey !== undefined ||
       config.coordinator.driver === 'memory', [

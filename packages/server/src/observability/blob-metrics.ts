@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, exponentialBuckets, type Registry } from 'prom-client';
+import { Counter, Histogram, exponentialBuckets, type Registry } from 'prom-client';
 import type { PullObserver } from '../http/routes/blob-routes';
 import type { UploadObserver } from '../services/upload-service';
 
@@ -14,7 +14,8 @@ const BLOB_BYTES = exponentialBuckets(1024, 4, 12);
 export class BlobMetrics {
   readonly #bytesIn: Counter;
   readonly #bytesOut: Counter;
-  readonly #activeUploads: Gauge;
+  readonly #sessionsStarted: Counter;
+  readonly #sessionsEnded: Counter;
   readonly #janitorDiscards: Counter;
   readonly #uploadSeconds: Histogram<'store'>;
   readonly #uploadBytes: Histogram<'store'>;
@@ -35,9 +36,16 @@ export class BlobMetrics {
       help: 'Blob bytes sent to clients through this process (redirected pulls are not counted).',
       registers,
     });
-    this.#activeUploads = new Gauge({
-      name: 'berth_upload_sessions_active',
-      help: 'Upload sessions opened by this process and not yet finished or cancelled.',
+    // Counters, not a gauge of sessions open: a session is shared by every process, may end on
+    // another one than it started on, or expire unfinished, so no process knows how many are open.
+    this.#sessionsStarted = new Counter({
+      name: 'berth_upload_sessions_started_total',
+      help: 'Upload sessions this process started.',
+      registers,
+    });
+    this.#sessionsEnded = new Counter({
+      name: 'berth_upload_sessions_ended_total',
+      help: 'Upload sessions this process completed or cancelled, wherever they started.',
       registers,
     });
     this.#janitorDiscards = new Counter({
@@ -77,8 +85,8 @@ export class BlobMetrics {
 
   /** Feeds upload activity into the metrics. */
   readonly uploads: UploadObserver = {
-    sessionOpened: () => this.#activeUploads.inc(),
-    sessionClosed: () => this.#activeUploads.dec(),
+    sessionOpened: () => this.#sessionsStarted.inc(),
+    sessionClosed: () => this.#sessionsEnded.inc(),
     bytesReceived: (bytes) => this.#bytesIn.inc(bytes),
     blobUploaded: (bytes, seconds) => {
       this.#uploadSeconds.observe(this.#store, seconds);

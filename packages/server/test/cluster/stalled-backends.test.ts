@@ -220,7 +220,7 @@ describe('a stalled backend is answered with 503 within its deadline [production
       ({ registry, lines, client } = await startWatchedRegistry());
     }, 300_000);
     afterAll(async () => {
-      if (registry) await limitCephBucket(registry.config.blobs.s3.bucket as string, undefined);
+      if (registry) await limitCephBucket(registry.config.blobs.s3?.bucket as string, undefined);
       await registry?.stop();
     }, 60_000);
 
@@ -228,7 +228,7 @@ describe('a stalled backend is answered with 503 within its deadline [production
       const name = uniqueRepo('quota');
       const image = await client.pushImage(name, 'v1');
       const storedBefore = await registry.listBlobStorage();
-      const bucket = registry.config.blobs.s3.bucket as string;
+      const bucket = registry.config.blobs.s3?.bucket as string;
       // Smaller than any blob pushed below, so each of their writes is refused whatever Ceph counted.
       await limitCephBucket(bucket, 8 * 1024);
 

@@ -75,7 +75,7 @@ describe.each(TERRAFORM_MODULES)('the Helm release of %s', (dir) => {
       driver: 's3',
       s3: { bucket: valueAt(values, ['config', 'blobs', 's3', 'bucket']) },
     });
-    expect(config.blobs.s3.region).toBe(valueAt(values, ['config', 'blobs', 's3', 'region']));
+    expect(config.blobs.s3?.region).toBe(valueAt(values, ['config', 'blobs', 's3', 'region']));
     expect(config.metadata).toMatchObject({
       driver: 'postgres',
       postgres: { url: valueAt(values, ['secrets', 'postgresUrl']) },

@@ -99,9 +99,8 @@ describeEachFlavor(
         expect(pushed('berth_blob_upload_size_bytes_sum')).toBe(blobBytes);
         expect(pushed('berth_blob_upload_duration_seconds_count')).toBe(3);
         expect(pushed('berth_blob_upload_duration_seconds_sum')).toBeGreaterThanOrEqual(0);
-        expect(afterPush.value('berth_upload_sessions_active')).toBe(
-          beforePush.value('berth_upload_sessions_active'),
-        );
+        expect(delta(beforePush, afterPush, 'berth_upload_sessions_started_total')).toBe(3);
+        expect(delta(beforePush, afterPush, 'berth_upload_sessions_ended_total')).toBe(3);
 
         const pulled = (name: string) => delta(afterPush, afterPull, name, { store });
         expect(delta(afterPush, afterPull, 'berth_blob_bytes_sent_total')).toBe(blobBytes);
@@ -144,19 +143,21 @@ describeEachFlavor(
       });
     });
 
-    it('counts upload sessions while they are open', async () => {
+    it('counts upload sessions as they start and end', async () => {
       const before = await scrape();
       const started = await client.request('POST', `/v2/${uniqueRepo()}/blobs/uploads/`);
       expect(started.status).toBe(202);
       const during = await scrape();
-      expect(delta(before, during, 'berth_upload_sessions_active')).toBe(1);
+      expect(delta(before, during, 'berth_upload_sessions_started_total')).toBe(1);
+      expect(delta(before, during, 'berth_upload_sessions_ended_total')).toBe(0);
       const location = started.headers.get('location') as string;
       expect((await client.request('DELETE', location)).status).toBe(204);
       const after = await scrapeWhen(
         (scraped) =>
           delta(before, scraped, 'berth_http_requests_total', { route: UPLOAD, method: 'DELETE' }) > 0,
       );
-      expect(delta(before, after, 'berth_upload_sessions_active')).toBe(0);
+      expect(delta(before, after, 'berth_upload_sessions_started_total')).toBe(1);
+      expect(delta(before, after, 'berth_upload_sessions_ended_total')).toBe(1);
       expect(delta(before, after, 'berth_http_requests_total', { route: UPLOAD, method: 'DELETE' })).toBe(1);
     });
 

@@ -9,6 +9,13 @@ function validatorFor(draft: unknown): Ajv {
   // Strict, so that a misspelt keyword is an error rather than ignored; but union types and a
   // `required` naming a property declared beside a oneOf rather than inside it are valid JSON Schema.
   const options = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true };
+  const ajv = newValidator(draft, options);
+  // Helm checks the formats the schema names; Ajv knows none without a plugin. `uri`: absolute.
+  ajv.addFormat('uri', (value: string) => URL.canParse(value));
+  return ajv;
+}
+
+function newValidator(draft: unknown, options: ConstructorParameters<typeof Ajv>[0]): Ajv {
   if (draft === 'http://json-schema.org/draft-07/schema#') return new Ajv(options);
   if (draft === 'https://json-schema.org/draft/2019-09/schema') return new Ajv2019(options);
   if (draft === 'https://json-schema.org/draft/2020-12/schema') return new Ajv2020(options);
