@@ -65,7 +65,9 @@ describe('berth serve, when it cannot start', () => {
       const start = await failedServe({ ...env, BERTH_HTTP_PORT: String(port) });
       expectOneLineFailure(
         start,
-        new RegExp(`^cannot start: cannot listen on 127\\.0\\.0\\.1:${port} \\(http\\.host, http\\.port\\): the port is already in use by another process$`),
+        new RegExp(
+          `^cannot start: cannot listen on 127\\.0\\.0\\.1:${port} \\(http\\.host, http\\.port\\): the port is already in use by another process$`,
+        ),
       );
     } finally {
       await new Promise((resolve) => taken.close(resolve));
