@@ -42,6 +42,12 @@ export interface Sizes {
   tagHttpMax: number;
   parallelClients: number;
   parallelBlob: number;
+  /** Images the embedded-default scenario pushes after its first start (layers as smallLayers). */
+  embeddedImages: number;
+  /** Idle time after its pushes before the steady memory window starts. */
+  embeddedSettleSeconds: number;
+  /** Length of that window (resident size sampled every 250 ms, median). */
+  embeddedIdleSeconds: number;
   sha256: number;
   loopback: number;
   s3Raw: number;
@@ -62,6 +68,9 @@ export const FULL_SIZES: Sizes = {
   tagHttpMax: 10_000,
   parallelClients: 16,
   parallelBlob: 32 * MiB,
+  embeddedImages: 20,
+  embeddedSettleSeconds: 5,
+  embeddedIdleSeconds: 5,
   sha256: GiB,
   loopback: GiB,
   s3Raw: GiB,
@@ -82,6 +91,9 @@ export const SMOKE_SIZES: Sizes = {
   tagHttpMax: 200,
   parallelClients: 4,
   parallelBlob: MiB,
+  embeddedImages: 3,
+  embeddedSettleSeconds: 1,
+  embeddedIdleSeconds: 1,
   sha256: 8 * MiB,
   loopback: 8 * MiB,
   s3Raw: 8 * MiB,

@@ -34,6 +34,7 @@ describe('npm run bench:smoke', () => {
         'manifests',
         'tags',
         'parallel',
+        'embedded',
       ]),
     );
     const problems: string[] = [];

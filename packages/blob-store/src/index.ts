@@ -4,5 +4,4 @@ export { assertValidKey } from './keys';
 export { createBlobStore, type BlobStoreConfig } from './create-blob-store';
 export { FilesystemBlobStore } from './filesystem/filesystem-blob-store';
 export { filesystemOptionsSchema, type FilesystemBlobStoreOptions } from './filesystem/filesystem-options';
-export { S3BlobStore } from './s3/s3-blob-store';
 export { s3OptionsSchema, type S3BlobStoreOptions, type S3BlobStoreSettings } from './s3/s3-options';

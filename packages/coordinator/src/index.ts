@@ -2,6 +2,6 @@ export * from './channels';
 export * from './coordinator';
 export * from './create-coordinator';
 export * from './memory/memory-coordinator';
-export * from './redis/redis-coordinator';
+export type { RedisCoordinatorOptions } from './redis/redis-coordinator';
 export { redisOptionsSchema, type RedisOptions } from './redis/redis-options';
 export * from './rate-limit';

@@ -5,7 +5,6 @@ export * from './metadata-store';
 export * from './create-metadata-store';
 export { SqlMetadataStore } from './store/sql-metadata-store';
 export type { SqlClient, SqlDatabase } from './db/sql-database';
-export { PgDatabase } from './db/pg-database';
 export { postgresOptionsSchema, type PgDatabaseOptions } from './db/pg-options';
 export { pgliteOptionsSchema, type PgliteOptions } from './db/pglite-options';
 export { PgliteDatabase, type PgliteHolder } from './db/pglite-database';

@@ -16,47 +16,23 @@ import { createRegistryServices, type Backends } from './services/registry-servi
 import type { UploadJanitor } from './services/upload-janitor';
 import { startupStep, type BackendName } from './startup-failure';
 
+// The adapters' options are the configuration's own sections (composed from their schemas), so
+// these only pick the section the driver names.
 function blobStoreConfig({ blobs }: Config): BlobStoreConfig {
-  if (blobs.driver === 'filesystem') return { driver: 'filesystem', root: blobs.filesystem.root };
-  const { s3 } = blobs;
-  return {
-    driver: 's3',
-    bucket: s3.bucket as string,
-    region: s3.region,
-    forcePathStyle: s3.forcePathStyle,
-    ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
-    ...(s3.accessKeyId !== undefined ? { accessKeyId: s3.accessKeyId } : {}),
-    ...(s3.secretAccessKey !== undefined ? { secretAccessKey: s3.secretAccessKey } : {}),
-    ...(s3.prefix !== undefined ? { prefix: s3.prefix } : {}),
-    ...(s3.partSize !== undefined ? { partSize: s3.partSize } : {}),
-    connectTimeoutMs: s3.connectTimeoutSeconds * 1000,
-    requestTimeoutMs: s3.requestTimeoutSeconds * 1000,
-  };
+  return blobs.driver === 'filesystem'
+    ? { driver: 'filesystem', ...blobs.filesystem }
+    : { driver: 's3', ...blobs.s3 };
 }
 
 /** The metadata adapter settings named by the configuration. */
 export function metadataStoreConfig({ metadata }: Config): MetadataStoreConfig {
-  if (metadata.driver === 'pglite') return { driver: 'pglite', dataDir: metadata.pglite.dataDir };
-  const { postgres } = metadata;
-  return {
-    driver: 'postgres',
-    url: postgres.url as string,
-    poolSize: postgres.poolSize,
-    connectTimeoutMs: postgres.connectTimeoutSeconds * 1000,
-    statementTimeoutMs: postgres.statementTimeoutSeconds * 1000,
-  };
+  return metadata.driver === 'pglite'
+    ? { driver: 'pglite', ...metadata.pglite }
+    : { driver: 'postgres', ...metadata.postgres };
 }
 
 function coordinatorConfig({ coordinator }: Config): CoordinatorConfig {
-  if (coordinator.driver === 'memory') return { driver: 'memory' };
-  const { redis } = coordinator;
-  return {
-    driver: 'redis',
-    url: redis.url as string,
-    keyPrefix: redis.keyPrefix,
-    connectTimeoutMs: redis.connectTimeoutSeconds * 1000,
-    commandTimeoutMs: redis.commandTimeoutSeconds * 1000,
-  };
+  return coordinator.driver === 'memory' ? { driver: 'memory' } : { driver: 'redis', ...coordinator.redis };
 }
 
 // Handlers cut off at the end of a graceful stop get this long to release their locks.

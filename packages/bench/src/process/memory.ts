@@ -94,3 +94,63 @@ export class MemoryWatch {
 }
 
 export const toMiB = (bytes: number): number => bytes / MiB;
+
+/**
+ * Watches a process that was just started and whatever it forks: samples the resident size of
+ * the whole tree every `intervalMs` and keeps the highest sum. A fresh process's VmHWM is its
+ * peak since it started, so `peak()` is exact for a process without children, whose every spike
+ * counts even between two samples.
+ */
+export class TreeMemoryWatch {
+  private readonly timer: NodeJS.Timeout;
+  private readonly hwm = new Map<number, number>();
+  private sampledPeak = 0;
+  private last = 0;
+
+  constructor(
+    private readonly root: number,
+    intervalMs = 50,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  /** The processes of the tree now. */
+  pids(): number[] {
+    return processTree(this.root);
+  }
+
+  /** The resident size of the tree now, in bytes (and counted as a sample). */
+  current(): number {
+    this.sample();
+    return this.last;
+  }
+
+  /** The highest resident size of the tree so far, in bytes. */
+  peak(): number {
+    this.sample();
+    return Math.max(this.sampledPeak, ...this.hwm.values());
+  }
+
+  /** The peak of each process, in MiB, for a figure's detail. */
+  detail(): Record<string, number> {
+    this.sample();
+    return Object.fromEntries([...this.hwm].map(([pid, bytes]) => [`pid ${pid}`, Math.round(toMiB(bytes))]));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    let sum = 0;
+    for (const pid of this.pids()) {
+      const memory = residentMemory(pid);
+      if (!memory) continue;
+      sum += memory.rss;
+      this.hwm.set(pid, Math.max(this.hwm.get(pid) ?? 0, memory.hwm));
+    }
+    this.last = sum;
+    this.sampledPeak = Math.max(this.sampledPeak, sum);
+  }
+}

@@ -6,6 +6,7 @@ import { sha256Throughput } from '../baselines/sha256';
 import { blobPull } from './blob-pull';
 import { blobPush } from './blob-push';
 import { chunkedPush } from './chunked-push';
+import { embeddedDefault } from './embedded-default';
 import { manifestLoad } from './manifest-load';
 import { parallelPush } from './parallel-push';
 import { smallImages } from './small-images';
@@ -21,6 +22,7 @@ export function allScenarios(sizes: Sizes): Scenario[] {
     manifestLoad(sizes),
     tagList(sizes),
     parallelPush(sizes),
+    embeddedDefault(sizes),
   ];
 }
 

@@ -4,7 +4,7 @@ import {
   createLogger,
   guardProcess,
   ListenError,
-  loadConfig,
+  loadConfigWithNotes,
   servePodMetrics,
   startServer,
   StartupError,
@@ -25,14 +25,21 @@ export function serveCommand(runForwarded: CommandRunner): Command {
     description: 'Runs until SIGTERM or SIGINT, then finishes the requests in flight and exits.',
     usesMetadata: false,
     options: {},
-    run: (_input, context) => runServe(loadConfig(context.env), context, runForwarded),
+    run: (_input, context) => runServe(context, runForwarded),
   });
 }
 
 /** Runs the registry until SIGTERM or SIGINT, then stops gracefully; forks workers when configured. */
-async function runServe(config: Config, context: CommandContext, runForwarded: CommandRunner): Promise<void> {
+async function runServe(context: CommandContext, runForwarded: CommandRunner): Promise<void> {
+  const { config, ignoredVariables } = loadConfigWithNotes(context.env);
   const logger = createLogger(config);
   guardProcess(logger);
+  // Kubernetes' service links (BERTH_PORT, BERTH_SERVICE_HOST...) and the test tooling's own.
+  if (ignoredVariables.length > 0)
+    logger.debug(
+      { variables: ignoredVariables },
+      'ignored BERTH_* variables that name no setting: service links and test settings',
+    );
   if (config.http.workers > 1 && cluster.isPrimary) {
     superviseWorkers(config.http.workers, logger);
     return;

@@ -108,6 +108,38 @@ describe('berth serve, when it cannot start', () => {
     );
     expect(start.output).not.toContain('db-secret-password');
   });
+
+  it('names the Redis setting when Redis refuses connections, and not its password', async () => {
+    const start = await failedServe({
+      ...env,
+      BERTH_COORDINATOR_DRIVER: 'redis',
+      BERTH_COORDINATOR_REDIS_URL: `redis://:redis-secret-password@127.0.0.1:${await freePort()}`,
+    });
+    expectOneLineFailure(
+      start,
+      /^cannot start: Redis failed its check: cannot connect to Redis: .*ECONNREFUSED.* \(coordinator\.redis\.url, BERTH_COORDINATOR_REDIS_URL\)$/,
+    );
+    expect(start.output).not.toContain('redis-secret-password');
+  });
+
+  it('gives up on a Redis that accepts connections and never answers', async () => {
+    const silent: Server = createServer(() => undefined);
+    const port = await freePort();
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    try {
+      const start = await failedServe({
+        ...env,
+        BERTH_COORDINATOR_DRIVER: 'redis',
+        BERTH_COORDINATOR_REDIS_URL: `redis://127.0.0.1:${port}`,
+      });
+      expectOneLineFailure(
+        start,
+        /^cannot start: Redis failed its check: Redis did not answer PING within \d+ ms \(coordinator\.redis\.url, BERTH_COORDINATOR_REDIS_URL\)$/,
+      );
+    } finally {
+      silent.close();
+    }
+  });
 });
 
 describe('berth serve, when it starts', () => {
@@ -116,6 +148,9 @@ describe('berth serve, when it starts', () => {
     const registry = new BerthProcess(await freePort(), {
       BERTH_METADATA_PGLITE_DATA_DIR: path.join(dir, 'metadata'),
       BERTH_BLOBS_FILESYSTEM_ROOT: path.join(dir, 'blobs'),
+      // What Kubernetes injects for a Service named berth: noted at debug level, never fatal.
+      BERTH_SERVICE_HOST: '10.96.0.12',
+      BERTH_LOG_LEVEL: 'debug',
     });
     try {
       await registry.start();
@@ -127,6 +162,9 @@ describe('berth serve, when it starts', () => {
         url: registry.url,
       });
       expect(BERTH_VERSION).toMatch(/^\d+\.\d+\.\d+/);
+      expect(registry.logEntries()).toContainEqual(
+        expect.objectContaining({ level: 20, variables: ['BERTH_SERVICE_HOST'] }),
+      );
     } finally {
       await registry.kill();
       await rm(dir, { recursive: true, force: true });

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { MemoryCoordinator } from '@berth/coordinator';
 import {
-  PgDatabase,
-  PgliteDatabase,
+  openSqlDatabase,
   SqlMetadataStore,
   type MetadataStore,
   type SqlDatabase,
@@ -27,10 +26,9 @@ export interface Metadata {
 /** Runs `work` on the metadata database that `env` configures, as the commands would open it. */
 async function withMetadata<T>(env: NodeJS.ProcessEnv, work: (metadata: Metadata) => Promise<T>): Promise<T> {
   const config = metadataStoreConfig(loadConfig(env));
-  const db =
-    config.driver === 'postgres'
-      ? new PgDatabase(config)
-      : await PgliteDatabase.open(config.dataDir, { command: 'a test' });
+  const db = await openSqlDatabase(
+    config.driver === 'pglite' ? { ...config, holder: { command: 'a test' } } : config,
+  );
   const store = new SqlMetadataStore(db);
   try {
     return await work({ db, store });

@@ -40,6 +40,8 @@ export class RedisCoordinator implements Coordinator {
   private readonly openSubscriber: () => RedisChannelSubscriber;
   private subscriber: RedisChannelSubscriber | undefined;
   private closing: Promise<void> | undefined;
+  /** Why the last connection attempt failed, until one succeeds: what a failed check reports. */
+  private connectionError: Error | undefined;
 
   /** Throws a ZodError naming each setting out of its bounds (redisOptionsSchema). */
   constructor({ onError = () => undefined, ...options }: RedisCoordinatorOptions) {
@@ -49,7 +51,11 @@ export class RedisCoordinator implements Coordinator {
       connectMs: Math.round(connectTimeoutSeconds * 1000),
       commandMs: Math.round(commandTimeoutSeconds * 1000),
     };
-    this.redis = connectRedis(url, deadlines, onError);
+    this.redis = connectRedis(url, deadlines, (error) => {
+      this.connectionError = error;
+      onError(error);
+    });
+    this.redis.on('ready', () => (this.connectionError = undefined));
     this.keyPrefix = keyPrefix;
     // Opened on the first subscription: a process that never listens needs no second connection.
     this.openSubscriber = () =>
@@ -132,6 +138,11 @@ export class RedisCoordinator implements Coordinator {
     });
     try {
       await Promise.race([this.redis.ping(), timeout]);
+    } catch (error) {
+      // A PING failed for want of a connection says only that it gave up; the connection's own
+      // error (refused, unknown host, bad password) says why.
+      const cause = this.redis.status === 'ready' ? undefined : this.connectionError;
+      throw cause ? new Error(`cannot connect to Redis: ${cause.message}`, { cause }) : error;
     } finally {
       clearTimeout(timer);
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { DataDirectoryLock } from './data-directory-lock';
 import { parseInt8 } from './parse-int8';
+import { pgliteOptions } from './pglite-settings';
 import type { SqlClient, SqlDatabase } from './sql-database';
 
 // The same JavaScript types as the pg adapter returns: numbers for int8, Buffers for bytea.
@@ -43,7 +44,7 @@ export class PgliteDatabase implements SqlDatabase {
       ...(holder.channel ? { channel: holder.channel } : {}),
     });
     try {
-      return new PgliteDatabase(await PGlite.create({ dataDir, parsers }), lock);
+      return new PgliteDatabase(await PGlite.create({ dataDir, parsers, ...pgliteOptions(dataDir) }), lock);
     } catch (error) {
       await lock.release();
       throw error;

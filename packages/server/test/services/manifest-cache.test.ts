@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisCoordinator } from '@berth/coordinator';
+import { createCoordinator, type Coordinator } from '@berth/coordinator';
 import type { ManifestRecord } from '@berth/metadata-store';
 import { startRedisServer, type RedisServer } from '@berth/testing/redis';
 import { ManifestCache, type ManifestCacheSettings } from '../../src/services/manifest-cache';
@@ -49,14 +49,14 @@ async function eventually(
 // Two processes of one deployment: each has its own coordinator connection and its own cache.
 describe('ManifestCache across processes sharing Redis', () => {
   let redis: RedisServer;
-  let pods: RedisCoordinator[];
+  let pods: Coordinator[];
   let caches: ManifestCache[];
   const lookups: boolean[] = [];
   const broadcastFailures: string[] = [];
 
   /** A cache on its own coordinator, once it hears broadcasts. */
   async function cacheOnNewPod(settings = SETTINGS): Promise<ManifestCache> {
-    const coordinator = new RedisCoordinator({ url: redis.url });
+    const coordinator = createCoordinator({ driver: 'redis', url: redis.url });
     pods.push(coordinator);
     const cache = new ManifestCache(coordinator, settings, {
       lookedUp: (hit) => lookups.push(hit),

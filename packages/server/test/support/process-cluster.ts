@@ -38,7 +38,7 @@ export async function startProcessCluster(options: ClusterOptions = {}): Promise
   const backends = await startClusterBackends(options.backends);
   const processes: BerthProcess[] = [];
   const stop = async () => {
-    await Promise.all(processes.map((process) => (process.running ? process.kill() : undefined)));
+    await Promise.all(processes.filter((process) => process.running).map((process) => process.kill()));
     await backends.stop();
   };
   try {

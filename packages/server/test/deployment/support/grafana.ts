@@ -48,7 +48,7 @@ export function queriesOf(dashboard: Tree): DashboardQuery[] {
     queries.push({
       where: `variable $${String(variable.name)}`,
       expr: labelValues ? (labelValues[1] as string) : query,
-      ...(labelValues ? { listsLabel: labelValues[2] as string } : {}),
+      ...(labelValues ? { listsLabel: labelValues[2] } : {}),
     });
   }
   return queries;
