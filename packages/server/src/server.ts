@@ -16,7 +16,10 @@ export interface RunningServer {
   registry: Registry;
   /** Base URL it listens on, e.g. http://127.0.0.1:5000. */
   url: string;
-  /** Stops gracefully: not ready at once, in-flight requests finish within the grace period, then exit. */
+  /**
+   * Stops gracefully: not ready at once, still serving for the drain time, then no new
+   * connections while in-flight requests finish within the grace period.
+   */
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,7 @@ export async function startServer(
   const stop = () => {
     stopping ??= (async () => {
       registry.drain();
+      await drainListening(server, config.shutdown.drainSeconds);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // close() ends only the connections idle at this moment; a client keeping its connection
       // alive after a request in flight is answered would hold the process until the grace period
@@ -98,4 +102,20 @@ export async function startServer(
     return stopping;
   };
   return { server, registry, url, stop };
+}
+
+/**
+ * Keeps listening for `seconds` after a stop signal, /readyz answering 503 "draining", so that
+ * whatever probes readiness (Kubernetes, a load balancer) takes the process out of rotation while
+ * it still answers; closing the listener at once would refuse the requests still routed to it.
+ * Each response meanwhile ends its connection, so clients reconnect elsewhere; idle kept-alive
+ * connections are left open until then, since closing one races a request its client is sending.
+ */
+async function drainListening(server: Server, seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  const closeAfterResponse = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.setHeader('Connection', 'close');
+  };
+  server.prependListener('request', closeAfterResponse);
+  await new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 }

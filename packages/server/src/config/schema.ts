@@ -179,7 +179,12 @@ export const configSchema = z
       .strict()
       .prefault({}),
     shutdown: z
-      .object({ graceSeconds: seconds.default(25) })
+      .object({
+        /** After SIGTERM, still serving while /readyz says draining, before the listener closes. */
+        drainSeconds: seconds.default(0),
+        /** Then how long requests in flight get to finish. */
+        graceSeconds: seconds.default(25),
+      })
       .strict()
       .prefault({}),
     auth: z

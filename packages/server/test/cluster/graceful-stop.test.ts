@@ -1,6 +1,10 @@
-import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthProcess, freePort } from '../support/berth-process';
 import { randomBlob, sha256, uniqueRepo, type OciClient } from '../support/oci-client';
 import { useProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { StreamingRequest } from '../support/streaming-request';
@@ -157,5 +161,47 @@ describe('a process told to stop', () => {
     const done = await survivor.request('PUT', `${location}?digest=${sha256(data)}`);
     expect(done.status).toBe(201);
     expect((await pullBlob(survivor, name, sha256(data))).equals(data)).toBe(true);
+  }, 60_000);
+});
+
+describe('a process told to stop with a drain time', () => {
+  const DRAIN_SECONDS = 2;
+
+  it('keeps answering new connections, not ready and closing each, until the drain time ends', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'berth-drain-'));
+    const registry = new BerthProcess(await freePort(), {
+      BERTH_METADATA_PGLITE_DATA_DIR: path.join(dir, 'metadata'),
+      BERTH_BLOBS_FILESYSTEM_ROOT: path.join(dir, 'blobs'),
+      BERTH_SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
+    });
+    try {
+      await registry.start();
+      expect((await fetch(`${registry.url}/readyz`)).status).toBe(200);
+
+      const signalledAt = Date.now();
+      registry.signal('SIGTERM');
+      // A load balancer's next probe, on a new connection: not ready, yet answered.
+      let readiness: Response;
+      for (;;) {
+        readiness = await fetch(`${registry.url}/readyz`);
+        if (readiness.status === 503) break;
+        await sleep(20);
+      }
+      expect(await readiness.json()).toMatchObject({ status: 'draining' });
+      expect(readiness.headers.get('connection')).toBe('close');
+      // Requests still routed to it are served, each ending its connection.
+      const api = await fetch(`${registry.url}/v2/`);
+      expect(api.status).toBe(200);
+      expect(api.headers.get('connection')).toBe('close');
+
+      await connectionsRefused(registry.port, (DRAIN_SECONDS + 5) * 1000);
+      const refusedAfterMs = Date.now() - signalledAt;
+      expect(refusedAfterMs).toBeGreaterThanOrEqual(DRAIN_SECONDS * 1000 - 100);
+      expect(await registry.exited()).toEqual({ code: 0, signal: null });
+      reportTiming(`SIGTERM: listener closed after the drain time (${DRAIN_SECONDS} s)`, refusedAfterMs);
+    } finally {
+      if (registry.running) await registry.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
