@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureCliBuilt } from '../../../server/test/support/cli-build';
-import { runBerth } from '../support/berth-binary';
+import { runBerth } from '../../../server/test/support/run-to-end';
 
 const PASSWORD = 'piped-password-1';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BerthProcess, freePort } from '../../../server/test/support/berth-process';
 import { ensureCliBuilt } from '../../../server/test/support/cli-build';
-import { runBerth } from '../support/berth-binary';
+import { runBerth } from '../../../server/test/support/run-to-end';
 
 const PASSWORD = 'holder-password-1';
 

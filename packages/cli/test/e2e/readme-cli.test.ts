@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BerthProcess, freePort } from '../../../server/test/support/berth-process';
 import { ensureCliBuilt } from '../../../server/test/support/cli-build';
-import { berth, type CliResult } from '../support/cli-harness';
+import { runToEnd, type ProcessOutcome } from '../../../server/test/support/run-to-end';
+import { berth } from '../support/cli-harness';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -41,18 +41,10 @@ async function projectFolder(): Promise<string> {
 }
 
 /** Runs `script` with bash in `cwd`, stopping at the first failing line; bash traces each line. */
-function runScript(cwd: string, script: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-xc', script.join('\n')], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...READER_ENV, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function runScript(cwd: string, script: string[], env: NodeJS.ProcessEnv): Promise<ProcessOutcome> {
+  return runToEnd('bash', ['-euo', 'pipefail', '-xc', script.join('\n')], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...READER_ENV, ...env },
   });
 }
 

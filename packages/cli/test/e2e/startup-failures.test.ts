@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BERTH_VERSION } from '@berth/server';
 import { BerthProcess, freePort, type LogEntry } from '../../../server/test/support/berth-process';
 import { ensureCliBuilt } from '../../../server/test/support/cli-build';
-import { runBerth } from '../support/berth-binary';
+import { runBerth } from '../../../server/test/support/run-to-end';
 
 const AUTH_OFF = 'auth is off: anyone who can reach this registry may pull, push and delete';
 

@@ -13,6 +13,7 @@ import { AccessAdministration, loadConfig, metadataStoreConfig } from '@berth/se
 import { createTestDatabase } from '@berth/testing/postgres';
 // Logging in is how a password or secret gets checked; the server package keeps that internal.
 import { Authenticator } from '../../../server/src/auth/authenticator';
+import type { ProcessOutcome } from '../../../server/test/support/run-to-end';
 import type { Identity } from '../../../server/src/auth/identity';
 import { runCli } from '../../src/cli';
 import type { CommandContext } from '../../src/command';
@@ -37,11 +38,8 @@ async function withMetadata<T>(env: NodeJS.ProcessEnv, work: (metadata: Metadata
   }
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** What a command printed and its exit code. */
+export type CliResult = ProcessOutcome;
 
 /** A metadata database for the CLI, named by the environment variables that configure it. */
 interface MetadataBackend {

@@ -1,29 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthProcess, freePort } from '../support/berth-process';
-import { CLI_MAIN, ensureCliBuilt } from '../support/cli-build';
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built `berth` binary with only this environment, run to its end. */
-function runBerth(env: Record<string, string>, args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { PATH: process.env.PATH, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
+import { ensureCliBuilt } from '../support/cli-build';
+import { runBerth } from '../support/run-to-end';
 
 // What the kubelet sets for a Service named berth in the pod's namespace: never a setting.
 const SERVICE_LINKS = {
