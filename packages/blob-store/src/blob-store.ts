@@ -11,6 +11,19 @@ export interface ObjectStat {
   size: number;
 }
 
+/** A committed object, as a listing finds it. */
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  /**
+   * When the object was stored, to the precision of the storage's clock: no later than when it
+   * became visible, and no earlier than when the put or resumable write that stored it started
+   * (S3 may date an object written in parts from the start of its upload). A safety window for
+   * deleting unreferenced objects must therefore outlast the longest write.
+   */
+  readonly lastModified: Date;
+}
+
 /** An object's bytes, whole or a range of them. */
 export interface ObjectRead {
   stream: Readable;
@@ -68,6 +81,15 @@ export interface BlobStore {
   put(key: string, body: Readable, size?: number): Promise<ObjectStat>;
   /** Idempotent: deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * The committed objects whose keys start with `prefix`, in byte order of their keys; never a
+   * put still streaming in or a resumable write not yet committed. The prefix is empty (every
+   * object), a key, or a key and a slash, and may end inside a segment (`blobs/ab` finds
+   * `blobs/abc`); any other fails the iteration with InvalidKeyError. Lazy: reads storage a page
+   * (or a folder) at a time as it is consumed, and stops when the caller does. Objects put or
+   * deleted meanwhile may or may not be listed.
+   */
+  listObjects(prefix: string): AsyncIterable<StoredObject>;
   /** A time-limited URL that reads the object directly, or undefined when the store cannot issue one. */
   presignRead(key: string, expiresInSeconds: number): Promise<string | undefined>;
 

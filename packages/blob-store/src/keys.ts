@@ -15,3 +15,13 @@ export function assertValidKey(key: string): string {
   if (!isValidKey(key)) throw new InvalidKeyError(key);
   return key;
 }
+
+/**
+ * Returns `prefix` if it is empty, a valid key, or a valid key and a slash; throws InvalidKeyError
+ * otherwise. A partial last segment must be a valid segment itself, so not `.` or `..`.
+ */
+export function assertValidKeyPrefix(prefix: string): string {
+  const folder = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  if (prefix !== '' && !isValidKey(folder)) throw new InvalidKeyError(prefix);
+  return prefix;
+}

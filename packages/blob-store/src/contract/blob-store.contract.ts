@@ -1,4 +1,5 @@
 import type { BlobStore } from '../blob-store';
+import { describeListingContract } from './listing.contract';
 import { describeObjectContract } from './objects.contract';
 import { describePendingWriteContract } from './pending-writes.contract';
 import { describeResumableWriteContract } from './resumable-writes.contract';
@@ -29,7 +30,8 @@ export interface ContractContext {
 
 /**
  * The behaviour every BlobStore adapter must show. Each test gets a fresh store from `makeStore`
- * and must remove what it stored: a test that leaves anything in the storage fails.
+ * and must remove what it stored: a test that leaves anything in the storage fails. A store that
+ * lists a page at a time should list two or three entries a page, so that listings cross pages.
  */
 export function describeBlobStoreContract(
   name: string,
@@ -71,6 +73,7 @@ export function describeBlobStoreContract(
     });
 
     describeObjectContract(context, gaps);
+    describeListingContract(context);
     describeResumableWriteContract(context);
     describePendingWriteContract(context);
   });

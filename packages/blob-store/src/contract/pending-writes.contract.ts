@@ -1,10 +1,15 @@
 import type { BlobStore, PendingWrite, ResumableWrite } from '../blob-store';
 import type { ContractContext } from './blob-store.contract';
-import { bytes, digestOf, MiB, readObject, saved, streamOf, uniqueKey } from './test-data.contract';
-
-// Object stores keep times to the second, rounded down: a write started this long after a cutoff
-// is after it on any store.
-const CLOCK_PRECISION_MS = 1100;
+import {
+  bytes,
+  CLOCK_PRECISION_MS,
+  digestOf,
+  MiB,
+  readObject,
+  saved,
+  streamOf,
+  uniqueKey,
+} from './test-data.contract';
 
 /** Starts a write and appends each piece; the state is then dropped, as by a client that walked away. */
 async function writeAndWalkAway(store: BlobStore, key: string, sizes: number[]): Promise<ResumableWrite> {

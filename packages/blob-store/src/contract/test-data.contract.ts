@@ -5,6 +5,12 @@ import type { BlobStore, ResumableWrite } from '../blob-store';
 /** One mebibyte. */
 export const MiB = 1024 * 1024;
 
+/**
+ * Object stores keep times to the second, rounded down: a time taken this long before (or after)
+ * an event is before (or after) it on any store.
+ */
+export const CLOCK_PRECISION_MS = 1100;
+
 // Bodies arrive in pieces of this size, as from a socket.
 const CHUNK_SIZE = 64 * 1024;
 
@@ -21,6 +27,30 @@ export function streamOf(data: Buffer): Readable {
 /** A stream that sends the first `failAfter` bytes of `data`, then fails as a dropped client does. */
 export function failingStream(data: Buffer, failAfter: number): Readable {
   return Readable.from(failing(data, failAfter), { objectMode: false });
+}
+
+/** A stream of `data` that stops after `holdAt` bytes until released, as a slow client does. */
+export interface HeldStream {
+  readonly stream: Readable;
+  /** Settles once the store has pulled the first `holdAt` bytes, but for what the stream buffers. */
+  readonly held: Promise<void>;
+  /** Sends the rest. */
+  release(): void;
+}
+
+/** A stream of `data` that stops after `holdAt` bytes until released. */
+export function heldStream(data: Buffer, holdAt: number): HeldStream {
+  let reached = (): void => undefined;
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* holding(): AsyncGenerator<Buffer> {
+    yield* chunks(data.subarray(0, holdAt), holdAt);
+    reached();
+    await released;
+    yield* chunks(data.subarray(holdAt), data.length - holdAt);
+  }
+  return { stream: Readable.from(holding(), { objectMode: false }), held, release };
 }
 
 /** Everything a stream holds. */

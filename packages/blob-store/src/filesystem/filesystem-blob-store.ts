@@ -11,8 +11,9 @@
  *               └── <key>      the bytes of a resumable write so far, named by the key it will
  *                              become so that listWrites can tell whose write it is
  *
- * Staged files are renamed into objects/ once complete, so a reader never sees a partial object;
- * they live under the same root so that the rename never crosses filesystems.
+ * Staged files are renamed into objects/ once complete, so a reader never sees a partial object
+ * and listObjects, which walks objects/ alone, never lists one; they live under the same root so
+ * that the rename never crosses filesystems.
  */
 import {
   mkdir,
@@ -34,13 +35,15 @@ import type {
   ObjectStat,
   PendingWrite,
   ResumableWrite,
+  StoredObject,
 } from '../blob-store';
 import { bytesOf, MeteredBytes } from '../byte-streams';
 import { ObjectNotFoundError } from '../errors';
-import { assertValidKey, isValidKey } from '../keys';
+import { assertValidKey, assertValidKeyPrefix, isValidKey } from '../keys';
 import { resolveRange } from '../ranges';
 import { isStagingId, malformedWriteError, newStagingId } from '../staging-ids';
 import { hasErrorCode, publish, pruneEmptyDirectories, writeChunks, WriteBehind } from './file-io';
+import { listFiles } from './filesystem-listing';
 import { filesystemOptionsSchema, type FilesystemBlobStoreOptions } from './filesystem-options';
 
 // Reads of this size keep thread-pool round trips per pulled byte low (the default is 64 KiB).
@@ -126,6 +129,10 @@ export class FilesystemBlobStore implements BlobStore {
       throw error;
     }
     await pruneEmptyDirectories(dirname(path), this.objects);
+  }
+
+  async *listObjects(prefix: string): AsyncGenerator<StoredObject> {
+    yield* listFiles(this.objects, assertValidKeyPrefix(prefix));
   }
 
   async presignRead(key: string): Promise<string | undefined> {

@@ -1,4 +1,10 @@
-import { CreateMultipartUploadCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { s3TestTarget, startS3TestServer, testS3Client, type S3TestServer } from '@berth/testing/s3';
 import { randomBytes } from 'node:crypto';
 import type { PendingWrite } from '../blob-store';
@@ -19,19 +25,23 @@ afterAll(async () => {
 
 const newPrefix = (): string => `store-${randomBytes(6).toString('hex')}`;
 
-function openStore(prefix: string): S3BlobStore {
+function openStore(prefix: string | undefined): S3BlobStore {
   const { bucket, endpoint, region, forcePathStyle, accessKeyId, secretAccessKey } = server;
-  // The smallest parts S3 allows put the most part boundaries in the fewest bytes.
-  return new S3BlobStore({
-    bucket,
-    endpoint,
-    region,
-    forcePathStyle,
-    accessKeyId,
-    secretAccessKey,
-    prefix,
-    partSize: MIN_PART_SIZE,
-  });
+  // The smallest parts S3 allows put the most part boundaries in the fewest bytes, and pages of
+  // two entries make every listing of a few objects cross pages.
+  return new S3BlobStore(
+    {
+      bucket,
+      endpoint,
+      region,
+      forcePathStyle,
+      accessKeyId,
+      secretAccessKey,
+      prefix,
+      partSize: MIN_PART_SIZE,
+    },
+    { listPageSize: 2 },
+  );
 }
 
 describeBlobStoreContract(
@@ -115,5 +125,75 @@ describe(`S3 pending writes left by a crash, on ${target}`, () => {
     await pending[0]?.discard();
     expect(digestOf(await readObject(store, write.key))).toEqual(digestOf(data));
     await store.delete(write.key);
+  });
+});
+
+// What else may lie in the bucket, which a listing must not take for the store's objects.
+describe(`S3 object listings, on ${target}`, () => {
+  let client: S3Client;
+  beforeEach(() => {
+    client = testS3Client(server);
+  });
+  afterEach(() => {
+    client.destroy();
+  });
+
+  async function keysOf(store: S3BlobStore): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const { key } of store.listObjects('')) keys.push(key);
+    return keys;
+  }
+
+  it('asks for a page at a time, of the size it was given', async () => {
+    const store = openStore(newPrefix());
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    const send = jest.spyOn(S3Client.prototype, 'send');
+    try {
+      await Promise.all(keys.map((key) => store.put(key, streamOf(bytes(1)), 1)));
+      send.mockClear();
+      expect(await keysOf(store)).toEqual(keys);
+      const pages = send.mock.calls
+        .map(([command]) => command)
+        .filter((command) => command instanceof ListObjectsV2Command);
+      expect(pages.map((page) => page.input.MaxKeys)).toEqual([2, 2, 2]);
+      await Promise.all(keys.map((key) => store.delete(key)));
+    } finally {
+      send.mockRestore();
+      await store.close();
+    }
+  });
+
+  it.each([
+    ['with a prefix', newPrefix()],
+    ['without a prefix', undefined],
+  ])("give the store's own keys, %s, and nothing else", async (_label, prefix) => {
+    const store = openStore(prefix);
+    const layout = new S3Layout(prefix);
+    const others = [
+      // Under objects/ but no key: written by hand, or a console's folder marker.
+      `${layout.objectsFolder}not a key`,
+      `${layout.objectsFolder}folder/`,
+      // Beside objects/: what another store keeps, whose prefix starts as this one's does.
+      `${prefix ?? ''}x/objects/a`,
+      `${prefix === undefined ? '' : `${prefix}/`}objects-x/a`,
+    ];
+    try {
+      await Promise.all(
+        others.map((Key) => client.send(new PutObjectCommand({ Bucket: server.bucket, Key, Body: 'x' }))),
+      );
+      await store.put('a', streamOf(bytes(1)), 1);
+      // A write with a multipart upload under objects/ and a record of it in staging/.
+      const started = await store.startWrite('b');
+      const write = await store.append(started, streamOf(bytes(MIN_PART_SIZE + 1)), MIN_PART_SIZE + 1);
+
+      expect(await keysOf(store)).toEqual(['a']);
+      await store.abortWrite(write);
+      await store.delete('a');
+    } finally {
+      await Promise.all(
+        others.map((Key) => client.send(new DeleteObjectCommand({ Bucket: server.bucket, Key }))),
+      );
+      await store.close();
+    }
   });
 });

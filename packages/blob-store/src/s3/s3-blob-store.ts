@@ -11,6 +11,7 @@
  *               ├── tail-<attempt id>  last bytes of a resumable write, too few for a part (< 5 MiB)
  *               └── upload-<upload id> empty; records the write's multipart upload (id in base64url)
  *
+ * listObjects lists objects/ alone, where S3 shows a multipart upload only once it is complete.
  * A process that dies mid-write, or a client that walks away, leaves a multipart upload and
  * staging/ objects behind; listWrites finds them. Bucket lifecycle rules that abort incomplete
  * multipart uploads and expire staging/ after several days are a backstop for what nobody discards.
@@ -33,15 +34,18 @@ import type {
   ObjectStat,
   PendingWrite,
   ResumableWrite,
+  StoredObject,
 } from '../blob-store';
 import { bytesOf, MeteredBytes } from '../byte-streams';
 import { InvalidRangeError, ObjectNotFoundError } from '../errors';
 import { isWellFormedRange, resolveRange } from '../ranges';
 import { nodeStream, type S3Context } from './s3-context';
 import { DeadlineHttpHandler, DeadlineRetryStrategy } from './s3-deadlines';
+import { listCommittedObjects } from './s3-committed-objects';
 import { isMissingObject, isUnsatisfiableRange, lackOfSpace } from './s3-errors';
 import { S3Layout } from './s3-layout';
 import { MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
+import { DEFAULT_LIST_PAGE_SIZE } from './s3-listing';
 import { s3OptionsSchema, type S3BlobStoreOptions, type S3BlobStoreSettings } from './s3-options';
 import { listPendingWrites } from './s3-pending-writes';
 import { S3ResumableWrites } from './s3-resumable-writes';
@@ -59,6 +63,12 @@ const QUIET_SDK_LOGGER = {
   error: () => undefined,
 };
 
+/** Settings that tests change and configuration never does. */
+export interface S3BlobStoreInternals {
+  /** Entries per page of object listings: S3's own 1000 unless a test crosses pages with fewer objects. */
+  listPageSize?: number;
+}
+
 /** A BlobStore on S3 or any S3-compatible object store. */
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3';
@@ -67,13 +77,14 @@ export class S3BlobStore implements BlobStore {
   private readonly writes: S3ResumableWrites;
 
   /** Throws a ZodError naming each option out of its bounds (s3OptionsSchema). */
-  constructor(options: S3BlobStoreOptions) {
+  constructor(options: S3BlobStoreOptions, internals: S3BlobStoreInternals = {}) {
     const settings = s3OptionsSchema.parse(options);
     this.s3 = {
       client: createClient(settings),
       bucket: settings.bucket,
       layout: new S3Layout(settings.prefix),
       partSize: settings.partSize,
+      listPageSize: internals.listPageSize ?? DEFAULT_LIST_PAGE_SIZE,
     };
     this.writes = new S3ResumableWrites(this.s3);
   }
@@ -142,6 +153,10 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     const { client, bucket, layout } = this.s3;
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: layout.objectKey(key) }));
+  }
+
+  listObjects(prefix: string): AsyncIterable<StoredObject> {
+    return listCommittedObjects(this.s3, prefix);
   }
 
   async presignRead(key: string, expiresInSeconds: number): Promise<string> {

@@ -8,6 +8,8 @@ export interface S3Context {
   readonly bucket: string;
   readonly layout: S3Layout;
   readonly partSize: number;
+  /** Entries per page of object listings. */
+  readonly listPageSize: number;
 }
 
 /** A GetObject reply's body as a Node stream (the SDK's type also admits browser streams). */

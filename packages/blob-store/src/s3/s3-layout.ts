@@ -1,4 +1,4 @@
-import { assertValidKey, isValidKey } from '../keys';
+import { assertValidKey, assertValidKeyPrefix, isValidKey } from '../keys';
 import { isStagingId } from '../staging-ids';
 
 const MARKER_PREFIX = 'upload-';
@@ -32,6 +32,11 @@ export class S3Layout {
   /** The key of a committed object. */
   objectKey(key: string): string {
     return `${this.objectsFolder}${assertValidKey(key)}`;
+  }
+
+  /** The bucket prefix of the committed objects whose keys start with `prefix`. */
+  objectPrefix(prefix: string): string {
+    return `${this.objectsFolder}${assertValidKeyPrefix(prefix)}`;
   }
 
   /** The caller's key of a bucket key under objects/, or undefined for any other bucket key. */

@@ -7,6 +7,7 @@ const OPERATIONS = [
   'read',
   'put',
   'delete',
+  'listObjects',
   'presignRead',
   'startWrite',
   'append',
@@ -21,7 +22,8 @@ const OPERATIONS = [
  * The blob store with every call timed and every failure counted. `read` is timed until the store
  * hands back the stream (for S3, when the response headers arrive: about the time to first byte),
  * not until its last byte, which the pull metrics cover; `put` and `append` include the time the
- * client takes to send the body they stream. `listWrites` is timed over its whole iteration.
+ * client takes to send the body they stream. The listings, `listObjects` and `listWrites`, are timed
+ * over their whole iteration, the caller's own work between entries included.
  */
 export function instrumentBlobStore(store: BlobStore, metrics: OperationMetrics): BlobStore {
   return {
