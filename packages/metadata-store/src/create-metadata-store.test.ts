@@ -1,9 +1,17 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '@berth/testing/postgres';
 import { createMetadataStore } from './create-metadata-store';
+import { MIGRATIONS_DIRECTORY } from './db/migrate';
 import type { BlobRecord } from './model';
+
+// Every migration the package ships (migrate.test.ts pins the list itself).
+const PACKAGE_MIGRATIONS = readdirSync(MIGRATIONS_DIRECTORY)
+  .filter((file) => file.endsWith('.sql'))
+  .map((file) => file.replace(/\.sql$/, ''))
+  .sort();
 
 const blob: BlobRecord = { digest: `sha256:${'a'.repeat(64)}`, size: 3, storageKey: 'blobs/a' };
 
@@ -13,12 +21,7 @@ describe('createMetadataStore', () => {
     try {
       const store = await createMetadataStore({ driver: 'postgres', url: database.url, poolSize: 2 });
       expect(store.kind).toBe('postgres');
-      expect(await store.migrate()).toEqual([
-        '20261122000000_initial',
-        '20261123000000_access',
-        '20261124000000_add_blob_function',
-        '20261125000000_manifest_annotations_json',
-      ]);
+      expect(await store.migrate()).toEqual(PACKAGE_MIGRATIONS);
       await store.checkHealth();
       await store.close();
       await expect(store.checkHealth()).rejects.toThrow();
@@ -33,12 +36,7 @@ describe('createMetadataStore', () => {
     try {
       const first = await createMetadataStore({ driver: 'pglite', dataDir });
       expect(first.kind).toBe('pglite');
-      expect(await first.migrate()).toEqual([
-        '20261122000000_initial',
-        '20261123000000_access',
-        '20261124000000_add_blob_function',
-        '20261125000000_manifest_annotations_json',
-      ]);
+      expect(await first.migrate()).toEqual(PACKAGE_MIGRATIONS);
       await first.addBlob('library/alpine', blob);
       await first.close();
       await expect(first.checkHealth()).rejects.toThrow();

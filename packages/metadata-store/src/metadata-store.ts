@@ -1,5 +1,8 @@
 import type { AccessStore } from './access/access-store';
 import type { MigrationStatus } from './db/migration-status';
+import type { EventLog } from './events/event-log';
+import type { WriteContext } from './events/registry-event';
+import type { GcReviews } from './gc/gc-reviews';
 import type {
   BlobRecord,
   ManifestRecord,
@@ -11,7 +14,9 @@ import type {
 
 /**
  * Registry metadata: repositories, blobs and their links to repositories, manifests with
- * their references, and tags. Repositories are created implicitly by the first write.
+ * their references, and tags. Repositories are created implicitly by the first write. Every write
+ * that changes what a client can see records its events in `events`, in the same transaction,
+ * with the actor its `context` names.
  * Text holding NUL or an unpaired UTF-16 surrogate, which no stored name can, is refused with
  * UnstorableTextError, except where a method says how it treats it. Annotations may hold any text.
  */
@@ -19,6 +24,10 @@ export interface MetadataStore {
   readonly kind: string;
   /** Users, namespaces, members and robots, in the same database. */
   readonly access: AccessStore;
+  /** The domain events of every write below. */
+  readonly events: EventLog;
+  /** Garbage collection's review queues, which the writes below fill. */
+  readonly gc: GcReviews;
 
   /** Applies pending migrations; returns the names of those applied. */
   migrate(): Promise<string[]>;
@@ -35,24 +44,33 @@ export interface MetadataStore {
    * Records a blob (the first writer of a digest wins) and links it to the repository, in one
    * transaction. Returns the stored record, which is another writer's when `created` is false.
    */
-  addBlob(repository: string, blob: BlobRecord): Promise<{ blob: BlobRecord; created: boolean }>;
+  addBlob(
+    repository: string,
+    blob: BlobRecord,
+    context?: WriteContext,
+  ): Promise<{ blob: BlobRecord; created: boolean }>;
   /** Links a known blob to a repository; false when the blob is unknown. Idempotent. */
-  linkBlob(repository: string, digest: string): Promise<boolean>;
+  linkBlob(repository: string, digest: string, context?: WriteContext): Promise<boolean>;
   /** Removes a blob's link to a repository; false when it was not linked. */
-  unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  unlinkBlob(repository: string, digest: string, context?: WriteContext): Promise<boolean>;
 
   /**
    * Stores a manifest, its references and optionally a tag pointing at it, in one transaction,
    * after checking that every referenced blob and child manifest is in the repository.
    * Storing a manifest that already exists is not an error (it may still move the tag).
    */
-  putManifest(repository: string, manifest: NewManifest, tag?: string): Promise<PutManifestResult>;
+  putManifest(
+    repository: string,
+    manifest: NewManifest,
+    tag?: string,
+    context?: WriteContext,
+  ): Promise<PutManifestResult>;
   findManifestByDigest(repository: string, digest: string): Promise<ManifestRecord | undefined>;
   findManifestByTag(repository: string, tag: string): Promise<ManifestRecord | undefined>;
   /** Deletes a manifest, the tags pointing at it and its references; false when absent. */
-  deleteManifest(repository: string, digest: string): Promise<boolean>;
+  deleteManifest(repository: string, digest: string, context?: WriteContext): Promise<boolean>;
   /** Deletes a tag only; false when absent. */
-  deleteTag(repository: string, tag: string): Promise<boolean>;
+  deleteTag(repository: string, tag: string, context?: WriteContext): Promise<boolean>;
   /** Tags in lexical order; undefined when the repository does not exist. */
   tagsPage(repository: string, page: PageRequest): Promise<string[] | undefined>;
   /**

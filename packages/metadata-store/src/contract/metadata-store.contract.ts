@@ -19,12 +19,12 @@ const SBOM = 'application/spdx+json';
 const BYTE_ORDERED_NAMES = ['B', 'a', 'a-b', 'a.b', 'a/b', 'a_b', 'b'];
 const PARALLEL = 50;
 
-function digestOf(data: string | Buffer): string {
+export function digestOf(data: string | Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
 /** An image manifest whose config is `blobs[0]` and layers the rest; `extra` fields make it unique. */
-function imageManifest(
+export function imageManifest(
   blobs: BlobRecord[],
   extra: { subject?: string; artifactType?: string; annotations?: Record<string, string> } = {},
 ): NewManifest {
@@ -52,7 +52,7 @@ function imageManifest(
   };
 }
 
-function imageIndex(children: NewManifest[]): NewManifest {
+export function imageIndex(children: NewManifest[]): NewManifest {
   const manifests = children.map((child) => ({
     mediaType: child.mediaType,
     digest: child.digest,

@@ -2,11 +2,13 @@ import { migrate } from '../db/migrate';
 import type { SqlDatabase } from '../db/sql-database';
 import { SqlMetadataStore } from '../store/sql-metadata-store';
 import { describeAccessStoreContract } from './access-store.contract';
+import { describeEventLogContract } from './event-log.contract';
+import { describeGcReviewsContract } from './gc-reviews.contract';
 import { describeMetadataStoreContract, type ContractStore } from './metadata-store.contract';
 import type { TestSqlDatabase } from './test-databases.contract';
 
 /**
- * Runs the MetadataStore and AccessStore contracts over SqlMetadataStore on one database per test
+ * Runs the MetadataStore, AccessStore, EventLog and GcReviews contracts over SqlMetadataStore on one database per test
  * file, migrated once and emptied after each test: far cheaper than a database per test, and the
  * contracts still fail if emptying misses anything.
  */
@@ -31,6 +33,8 @@ export function describeSqlMetadataStoreContract(name: string, open: () => Promi
 
   describeMetadataStoreContract(name, makeStore);
   describeAccessStoreContract(name, makeStore);
+  describeEventLogContract(name, makeStore);
+  describeGcReviewsContract(name, makeStore);
 }
 
 async function emptyTables(db: SqlDatabase): Promise<void> {

@@ -41,6 +41,8 @@ describe('migrate', () => {
       '20261123000000_access',
       '20261124000000_add_blob_function',
       '20261125000000_manifest_annotations_json',
+      '20261204000000_events',
+      '20261205000000_gc_reviews',
     ]);
     expect(await migrate(db!)).toEqual([]);
   });

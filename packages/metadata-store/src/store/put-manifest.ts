@@ -1,22 +1,25 @@
 import { selectOrInsert } from '../db/select-or-insert';
 import type { SqlClient } from '../db/sql-database';
+import { recordChanges } from '../events/event-rows';
+import type { RegistryChange, WriteContext } from '../events/registry-event';
 import type { NewManifest, PutManifestResult } from '../model';
 import { annotationParams } from './annotation-columns';
-import { ensureRepositoryId, findRepositoryId } from './repository-ids';
+import { lockRepository } from './repository-lock';
 
 /**
- * Stores a manifest, its references and optionally a tag, within the caller's transaction.
- * Writes nothing (not even the repository) when a reference is missing.
+ * Stores a manifest, its references and optionally a tag, within the caller's transaction, and
+ * records what changed. Writes nothing (not even the repository) when a reference is missing.
  */
 export async function putManifest(
   tx: SqlClient,
   repository: string,
   manifest: NewManifest,
   tag: string | undefined,
+  context: WriteContext,
 ): Promise<PutManifestResult> {
   const blobDigests = [...new Set(manifest.blobDigests)];
   const childDigests = [...new Set(manifest.manifestDigests)];
-  const knownRepositoryId = await findRepositoryId(tx, repository);
+  const knownRepositoryId = await lockRepository(tx, repository, context, false);
   const linkedBlobs = await lockLinkedBlobs(tx, knownRepositoryId, blobDigests);
   const children = await lockManifests(tx, knownRepositoryId, childDigests);
   const missingBlobs = blobDigests.filter((digest) => !linkedBlobs.has(digest));
@@ -25,7 +28,8 @@ export async function putManifest(
     return { status: 'missing-references', blobs: missingBlobs, manifests: missingManifests };
   }
 
-  const repositoryId = knownRepositoryId ?? (await ensureRepositoryId(tx, repository));
+  const repositoryId = knownRepositoryId ?? (await lockRepository(tx, repository, context, true));
+  if (repositoryId === undefined) throw new Error(`repository ${repository} could not be created`);
   const annotations = annotationParams(manifest.annotations);
   const { row, created } = await selectOrInsert<{ id: number }>(
     tx,
@@ -54,12 +58,26 @@ export async function putManifest(
       ],
     },
   );
+  const changes: RegistryChange[] = [];
   // A manifest's references follow from its bytes, so an existing row already has them.
   if (created) {
     await insertManifestBlobs(tx, row.id, blobDigests);
     await insertManifestReferences(tx, row.id, [...children.values()]);
+    changes.push({
+      kind: 'manifest.pushed',
+      digest: manifest.digest,
+      mediaType: manifest.mediaType,
+      size: manifest.payload.length,
+      ...(manifest.subjectDigest !== undefined ? { subjectDigest: manifest.subjectDigest } : {}),
+    });
   }
-  if (tag !== undefined) await upsertTag(tx, repositoryId, tag, row.id);
+  if (tag !== undefined) {
+    const previousDigest = await pointTag(tx, repositoryId, tag, row.id);
+    if (previousDigest === undefined) changes.push({ kind: 'tag.created', tag, digest: manifest.digest });
+    else if (previousDigest !== manifest.digest)
+      changes.push({ kind: 'tag.moved', tag, digest: manifest.digest, previousDigest });
+  }
+  await recordChanges(tx, repository, changes, context);
   return { status: 'stored', created };
 }
 
@@ -113,12 +131,19 @@ async function insertManifestReferences(tx: SqlClient, parentId: number, childId
   );
 }
 
-async function upsertTag(
+/** Points the tag at the manifest; returns the digest it named before, if it existed. */
+async function pointTag(
   tx: SqlClient,
   repositoryId: number,
   tag: string,
   manifestId: number,
-): Promise<void> {
+): Promise<string | undefined> {
+  // The repository's lock keeps other writers of this tag out until commit.
+  const [previous] = await tx.query<{ digest: string }>(
+    `SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
+     WHERE t.repository_id = $1 AND t.name = $2`,
+    [repositoryId, tag],
+  );
   await tx.query(
     `INSERT INTO tags (repository_id, name, manifest_id) VALUES ($1, $2, $3)
      ON CONFLICT (repository_id, name) DO UPDATE
@@ -126,4 +151,5 @@ async function upsertTag(
        WHERE tags.manifest_id <> excluded.manifest_id`,
     [repositoryId, tag, manifestId],
   );
+  return previous?.digest;
 }

@@ -7,6 +7,12 @@ import { retryTransient } from '../db/retry-transient';
 import type { SqlClient, SqlDatabase } from '../db/sql-database';
 import { isStorableText } from '../db/storable-text';
 import { guardText } from '../db/text-guard';
+import type { EventLog } from '../events/event-log';
+import { recordChanges } from '../events/event-rows';
+import type { WriteContext } from '../events/registry-event';
+import { SqlEventLog } from '../events/sql-event-log';
+import type { GcReviews } from '../gc/gc-reviews';
+import { SqlGcReviews } from '../gc/sql-gc-reviews';
 import type { MetadataStore } from '../metadata-store';
 import type {
   BlobRecord,
@@ -17,7 +23,7 @@ import type {
   Referrer,
 } from '../model';
 import { putManifest } from './put-manifest';
-import { ensureRepositoryId } from './repository-ids';
+import { lockRepository } from './repository-lock';
 import {
   BLOB_COLUMNS,
   MANIFEST_COLUMNS,
@@ -34,12 +40,16 @@ import {
 export class SqlMetadataStore implements MetadataStore {
   readonly kind: string;
   readonly access: AccessStore;
+  readonly events: EventLog;
+  readonly gc: GcReviews;
   readonly #db: SqlDatabase;
 
   constructor(db: SqlDatabase) {
     const guarded = guardText(db);
     this.kind = db.kind;
     this.access = new SqlAccessStore(guarded);
+    this.events = new SqlEventLog(guarded);
+    this.gc = new SqlGcReviews(guarded);
     this.#db = guarded;
   }
 
@@ -75,50 +85,81 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async findRepositoryBlob(repository: string, digest: string): Promise<BlobRecord | undefined> {
+    // A blob read is a blob in use: a queued review of its link is pushed back (see the GC
+    // migration); the UPDATE touches a row only when a review is queued.
     const [row] = await this.#db.query<BlobRow>(
-      `SELECT ${BLOB_COLUMNS}
-       FROM repositories r
-       JOIN repository_blobs rb ON rb.repository_id = r.id
-       JOIN blobs b ON b.digest = rb.blob_digest
-       WHERE r.name = $1 AND rb.blob_digest = $2`,
+      `WITH found AS (
+         SELECT rb.repository_id, ${BLOB_COLUMNS}
+         FROM repositories r
+         JOIN repository_blobs rb ON rb.repository_id = r.id
+         JOIN blobs b ON b.digest = rb.blob_digest
+         WHERE r.name = $1 AND rb.blob_digest = $2
+       ), postponed AS (
+         SELECT berth_gc_postpone_link(repository_id, digest) FROM found
+       )
+       SELECT digest, size, storage_key FROM found, (SELECT count(*) FROM postponed) AS p`,
       [repository, digest],
     );
     return row && toBlobRecord(row);
   }
 
-  async addBlob(repository: string, blob: BlobRecord): Promise<{ blob: BlobRecord; created: boolean }> {
-    // One round trip: see the migration that defines the function.
+  async addBlob(
+    repository: string,
+    blob: BlobRecord,
+    context: WriteContext = {},
+  ): Promise<{ blob: BlobRecord; created: boolean }> {
+    // One round trip: see the migrations that define the function.
     const [row] = await retryTransient(() =>
       this.#db.query<BlobRow & { created: boolean }>(
-        'SELECT digest, size, storage_key, created FROM berth_add_blob($1, $2, $3, $4)',
-        [repository, blob.digest, blob.size, blob.storageKey],
+        'SELECT digest, size, storage_key, created FROM berth_add_blob($1, $2, $3, $4, $5)',
+        [repository, blob.digest, blob.size, blob.storageKey, context.actor ?? null],
       ),
     );
     if (!row) throw new Error(`recording blob ${blob.digest} returned no row`);
     return { blob: toBlobRecord(row), created: row.created };
   }
 
-  linkBlob(repository: string, digest: string): Promise<boolean> {
+  linkBlob(repository: string, digest: string, context: WriteContext = {}): Promise<boolean> {
     return this.#write(async (tx) => {
+      const repositoryId = await lockRepository(tx, repository, context, true);
       const [known] = await tx.query('SELECT 1 FROM blobs WHERE digest = $1 FOR KEY SHARE', [digest]);
-      if (!known) return false;
-      await insertLink(tx, repository, digest);
+      // Creating the repository for an unknown blob is undone with the rest.
+      if (!known) throw new UnknownBlob();
+      const linked = await tx.query(
+        `INSERT INTO repository_blobs (repository_id, blob_digest) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [repositoryId, digest],
+      );
+      if (linked.length > 0) await recordChanges(tx, repository, [{ kind: 'blob.mounted', digest }], context);
+      else await tx.query('SELECT berth_gc_postpone_link($1, $2)', [repositoryId, digest]);
+      return true;
+    }).catch((error: unknown) => {
+      if (error instanceof UnknownBlob) return false;
+      throw error;
+    });
+  }
+
+  unlinkBlob(repository: string, digest: string, context: WriteContext = {}): Promise<boolean> {
+    return this.#write(async (tx) => {
+      const repositoryId = await lockRepository(tx, repository, context, false);
+      if (repositoryId === undefined) return false;
+      const rows = await tx.query(
+        'DELETE FROM repository_blobs WHERE repository_id = $1 AND blob_digest = $2 RETURNING 1',
+        [repositoryId, digest],
+      );
+      if (rows.length === 0) return false;
+      await recordChanges(tx, repository, [{ kind: 'blob.unlinked', digest }], context);
       return true;
     });
   }
 
-  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
-    const rows = await this.#db.query(
-      `DELETE FROM repository_blobs rb USING repositories r
-       WHERE rb.repository_id = r.id AND r.name = $1 AND rb.blob_digest = $2
-       RETURNING 1`,
-      [repository, digest],
-    );
-    return rows.length > 0;
-  }
-
-  putManifest(repository: string, manifest: NewManifest, tag?: string): Promise<PutManifestResult> {
-    return this.#write((tx) => putManifest(tx, repository, manifest, tag));
+  putManifest(
+    repository: string,
+    manifest: NewManifest,
+    tag?: string,
+    context: WriteContext = {},
+  ): Promise<PutManifestResult> {
+    return this.#write((tx) => putManifest(tx, repository, manifest, tag, context));
   }
 
   async findManifestByDigest(repository: string, digest: string): Promise<ManifestRecord | undefined> {
@@ -144,28 +185,50 @@ export class SqlMetadataStore implements MetadataStore {
     return row && toManifestRecord(row);
   }
 
-  async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    // Tags, blob references and index references go with it (ON DELETE CASCADE); the cascade
-    // locks rows in several tables, so it can deadlock with a concurrent put.
-    const rows = await retryTransient(() =>
-      this.#db.query(
-        `DELETE FROM manifests m USING repositories r
-         WHERE m.repository_id = r.id AND r.name = $1 AND m.digest = $2
-         RETURNING 1`,
-        [repository, digest],
-      ),
-    );
-    return rows.length > 0;
+  deleteManifest(repository: string, digest: string, context: WriteContext = {}): Promise<boolean> {
+    return this.#write(async (tx) => {
+      const repositoryId = await lockRepository(tx, repository, context, false);
+      if (repositoryId === undefined) return false;
+      // Its tags, blob references and index references go with it (ON DELETE CASCADE).
+      const [deleted] = await tx.query<{ tags: string[] }>(
+        `WITH doomed AS (
+           SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2
+         ), tags AS (
+           SELECT coalesce(array_agg(t.name ORDER BY t.name), '{}') AS names
+           FROM tags t WHERE t.manifest_id = (SELECT id FROM doomed)
+         )
+         DELETE FROM manifests m USING doomed, tags WHERE m.id = doomed.id
+         RETURNING tags.names AS tags`,
+        [repositoryId, digest],
+      );
+      if (!deleted) return false;
+      await recordChanges(
+        tx,
+        repository,
+        [
+          ...deleted.tags.map((tag) => ({ kind: 'tag.deleted' as const, tag, digest })),
+          { kind: 'manifest.deleted', digest },
+        ],
+        context,
+      );
+      return true;
+    });
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
-    const rows = await this.#db.query(
-      `DELETE FROM tags t USING repositories r
-       WHERE t.repository_id = r.id AND r.name = $1 AND t.name = $2
-       RETURNING 1`,
-      [repository, tag],
-    );
-    return rows.length > 0;
+  deleteTag(repository: string, tag: string, context: WriteContext = {}): Promise<boolean> {
+    return this.#write(async (tx) => {
+      const repositoryId = await lockRepository(tx, repository, context, false);
+      if (repositoryId === undefined) return false;
+      const [deleted] = await tx.query<{ digest: string }>(
+        `DELETE FROM tags t USING manifests m
+         WHERE t.repository_id = $1 AND t.name = $2 AND m.id = t.manifest_id
+         RETURNING m.digest`,
+        [repositoryId, tag],
+      );
+      if (!deleted) return false;
+      await recordChanges(tx, repository, [{ kind: 'tag.deleted', tag, digest: deleted.digest }], context);
+      return true;
+    });
   }
 
   async tagsPage(repository: string, page: PageRequest): Promise<string[] | undefined> {
@@ -216,9 +279,5 @@ export class SqlMetadataStore implements MetadataStore {
   }
 }
 
-async function insertLink(tx: SqlClient, repository: string, digest: string): Promise<void> {
-  await tx.query(
-    'INSERT INTO repository_blobs (repository_id, blob_digest) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-    [await ensureRepositoryId(tx, repository), digest],
-  );
-}
+/** Rolls back a link to a blob that turned out to be unknown. */
+class UnknownBlob extends Error {}
