@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RegistryError } from '@berth/core';
 import { DataDirectoryInUseError, type MetadataStore } from '@berth/metadata-store';
-import { ConfigError, RegistryError } from '@berth/server';
+import { ConfigError } from '@berth/server';
 import { formatTable, wrap, writeLine } from './output';
 
 /** Where a command reads and writes: the process's own streams and environment, or a test's. */

@@ -26,3 +26,8 @@ export type {
   UploadProgress,
   UploadService,
 } from './services/upload-service';
+export * from './workers/event-pruner';
+export * from './workers/garbage-collector';
+export * from './workers/lease';
+export type * from './workers/worker';
+export * from './workers/worker-runtime';

@@ -1,14 +1,9 @@
 export * from './config/load';
 export * from './config/schema';
-export * from './errors/error-codes';
 export * from './logger';
 export * from './registry';
 export * from './server';
-export { AccessAdministration, OPERATOR } from './services/access-administration';
 export { generateSigningKey } from './auth/tokens/key-ring';
-export { RegistryError } from './errors/domain-errors';
-export { looksLikeDigest, parseDigest } from './oci/digest';
-export { assertRepositoryName, assertTag } from './oci/names';
 export { servePodMetrics } from './observability/pod-metrics';
 export { ESCAPED_ERROR_MESSAGE, guardProcess } from './observability/escaped-errors';
 export { ListenError } from './http/listen';

@@ -4,6 +4,7 @@ import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
 import { createMetadataStore, type MetadataStoreConfig, type PgliteHolder } from '@berth/metadata-store';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { createRegistryServices, type Backends, type UploadJanitor, type WorkerRuntime } from '@berth/core';
 import type { AccessServices } from './auth/access-services';
 import type { Config } from './config/schema';
 import { createAccessServices } from './auth/access-services';
@@ -12,8 +13,6 @@ import { InFlightHandlers } from './http/in-flight';
 import { instrumentBackends } from './observability/instrumented-backends';
 import { sharePodMetrics } from './observability/pod-metrics';
 import { RegistryMetrics } from './observability/registry-metrics';
-import { createRegistryServices, type Backends } from './services/registry-services';
-import type { UploadJanitor } from './services/upload-janitor';
 import { startupStep, type BackendName } from './startup-failure';
 
 // The adapters' options are the configuration's own sections (composed from their schemas), so
@@ -43,8 +42,10 @@ export interface Registry {
   app: Express;
   backends: Backends;
   access: AccessServices;
-  /** Discards abandoned uploads; sweeps on its own every `uploads.janitorIntervalSeconds` unless 0. */
+  /** Discards abandoned uploads; a worker, run every `uploads.janitorIntervalSeconds` unless 0. */
   janitor: UploadJanitor;
+  /** The background work, started unless `workers.enabled` is off. */
+  workers: WorkerRuntime;
   /** Marks the registry as draining: readiness fails so load balancers stop sending traffic. */
   drain(): void;
   close(): Promise<void>;
@@ -112,16 +113,29 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     },
     ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
     uploadObserver: metrics.blobs.uploads,
+    janitorIntervalSeconds: config.uploads.janitorIntervalSeconds,
     janitorObserver: {
       discarded: (key) => {
         metrics.blobs.abandonedUploadDiscarded();
         logger.info({ key }, 'discarded the bytes of an abandoned upload');
       },
-      sweepFailed: (error) => logger.warn({ err: error }, 'upload janitor sweep failed'),
     },
+    events: config.events,
+    eventLagObserver: metrics.workers,
+    gcIntervalSeconds: config.gc.intervalSeconds,
+    gcObserver: metrics.gc,
+    workerObserver: metrics.workers,
   });
-  const { janitor } = services;
-  if (config.uploads.janitorIntervalSeconds > 0) janitor.start(config.uploads.janitorIntervalSeconds * 1000);
+  const { janitor, workers } = services;
+  metrics.workers.onFailure = (worker, error) =>
+    logger.warn({ err: error, worker }, 'a background run failed');
+  metrics.gc.onObjectDeleteFailed = (key, error) =>
+    logger.warn(
+      { err: error, key },
+      'could not delete the object of a reclaimed blob; the orphan sweep will',
+    );
+  metrics.workers.track(workers.names);
+  if (config.workers.enabled) workers.start();
   let draining = false;
   const probes = [
     { name: 'blobs', check: () => backends.blobs.checkHealth() },
@@ -131,7 +145,11 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
   const inFlight = new InFlightHandlers();
   const access = createAccessServices(
     config,
-    { access: backends.metadata.access, coordinator: backends.coordinator },
+    {
+      access: backends.metadata.access,
+      coordinator: backends.coordinator,
+      administration: services.administration,
+    },
     logger,
     metrics.access,
   );
@@ -150,6 +168,7 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     backends,
     access,
     janitor,
+    workers,
     drain: () => {
       draining = true;
     },
@@ -181,6 +200,10 @@ export async function openRegistry(
       backends.metadata.migrate(),
     );
     if (applied.length > 0) logger.info({ migrations: applied }, 'applied metadata migrations');
+    await backends.metadata.gc.configure({
+      reviewDelaySeconds: config.gc.reviewDelaySeconds,
+      reviewJitterSeconds: config.gc.reviewJitterSeconds,
+    });
     registry = createRegistry(config, backends, logger);
     await bootstrapInitialAdmin(registry, config, logger);
     return registry;

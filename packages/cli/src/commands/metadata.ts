@@ -1,5 +1,6 @@
+import { createMetadataServices, type MetadataServices } from '@berth/core';
 import { createMetadataStore, type MetadataStore } from '@berth/metadata-store';
-import { loadConfig, metadataStoreConfig } from '@berth/server';
+import { loadConfig, metadataStoreConfig, type Config } from '@berth/server';
 import type { CommandContext } from '../command';
 import { requireMigrated } from './migration-status';
 
@@ -9,32 +10,45 @@ import { requireMigrated } from './migration-status';
  */
 export async function withStore<T>(
   context: Pick<CommandContext, 'env' | 'store' | 'commandName'>,
-  work: (store: MetadataStore) => Promise<T>,
+  work: (store: MetadataStore, config: Config) => Promise<T>,
 ): Promise<T> {
-  if (context.store) return work(context.store);
-  const config = metadataStoreConfig(loadConfig(context.env));
+  const config = loadConfig(context.env);
+  if (context.store) return work(context.store, config);
+  const storeConfig = metadataStoreConfig(config);
   const command = `berth ${context.commandName ?? 'CLI'}`;
   const store = await createMetadataStore(
-    config.driver === 'pglite' ? { ...config, holder: { command } } : config,
+    storeConfig.driver === 'pglite' ? { ...storeConfig, holder: { command } } : storeConfig,
   );
   try {
-    return await work(store);
+    return await work(store, config);
   } finally {
     await store.close();
   }
 }
 
 /**
- * Runs `work` on the metadata store once every migration of this version is known to be applied.
+ * Runs `work` on the registry's own services over the metadata store, once `prepare` has readied
+ * the store: the rules and limits of the API, applied by the same code.
+ */
+export function withServices<T>(
+  context: CommandContext,
+  prepare: (store: MetadataStore) => Promise<unknown>,
+  work: (services: MetadataServices) => Promise<T>,
+): Promise<T> {
+  return withStore(context, async (store, config) => {
+    await prepare(store);
+    return work(createMetadataServices(store, { manifestMaxBytes: config.manifests.maxBytes }));
+  });
+}
+
+/**
+ * Runs `work` on the services once every migration of this version is known to be applied.
  * Reading commands do not migrate: an operator pointing one at the wrong or a stale database
  * should learn so, not find it changed.
  */
-export function withMigratedStore<T>(
+export function withMigratedServices<T>(
   context: CommandContext,
-  work: (store: MetadataStore) => Promise<T>,
+  work: (services: MetadataServices) => Promise<T>,
 ): Promise<T> {
-  return withStore(context, async (store) => {
-    await requireMigrated(store);
-    return work(store);
-  });
+  return withServices(context, requireMigrated, work);
 }

@@ -1,4 +1,4 @@
-import { OPERATOR } from '@berth/server';
+import { OPERATOR } from '@berth/core';
 import { cliOn, POSTGRES_BACKEND } from '../support/cli-harness';
 
 describe('namespace commands on PostgreSQL', () => {

@@ -3,18 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { MemoryCoordinator } from '@berth/coordinator';
+import { AccessAdministration, Authenticator, type Identity } from '@berth/core';
 import {
   openSqlDatabase,
   SqlMetadataStore,
   type MetadataStore,
   type SqlDatabase,
 } from '@berth/metadata-store';
-import { AccessAdministration, loadConfig, metadataStoreConfig } from '@berth/server';
+import { loadConfig, metadataStoreConfig } from '@berth/server';
 import { createTestDatabase } from '@berth/testing/postgres';
-// Logging in is how a password or secret gets checked; the server package keeps that internal.
-import { Authenticator } from '../../../server/src/auth/authenticator';
 import type { ProcessOutcome } from '../../../server/test/support/run-to-end';
-import type { Identity } from '../../../server/src/auth/identity';
 import { runCli } from '../../src/cli';
 import type { CommandContext } from '../../src/command';
 

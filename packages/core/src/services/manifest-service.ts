@@ -49,18 +49,26 @@ export class ManifestService {
     return this.deps.maxBytes;
   }
 
+  /** The manifest a tag or digest names; throws ManifestNotFoundError when there is none. */
   async get(repository: string, reference: string): Promise<ManifestRecord> {
-    const ref = parseReadReference(reference);
-    const { metadata, cache } = this.deps;
-    const load = (): Promise<ManifestRecord | undefined> =>
-      'tag' in ref
-        ? metadata.findManifestByTag(repository, ref.tag)
-        : metadata.findManifestByDigest(repository, ref.digest);
-    const manifest = await (cache
-      ? cache.read(repository, 'tag' in ref ? ref.tag : ref.digest, load)
-      : load());
+    const manifest = await this.find(repository, parseReadReference(reference));
     if (!manifest) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
     return manifest;
+  }
+
+  /**
+   * The manifest a parsed reference names, or undefined: for callers that validate references
+   * themselves and say in their own words what is missing.
+   */
+  async find(repository: string, reference: ManifestReference): Promise<ManifestRecord | undefined> {
+    const { metadata, cache } = this.deps;
+    const load = (): Promise<ManifestRecord | undefined> =>
+      'tag' in reference
+        ? metadata.findManifestByTag(repository, reference.tag)
+        : metadata.findManifestByDigest(repository, reference.digest);
+    return cache
+      ? cache.read(repository, 'tag' in reference ? reference.tag : reference.digest, load)
+      : load();
   }
 
   async put(
@@ -71,7 +79,7 @@ export class ManifestService {
   ): Promise<PushedManifest> {
     const ref = parseReference(reference);
     if (payload.length > this.deps.maxBytes) {
-      throw new ManifestTooLargeError(`manifest exceeds ${this.deps.maxBytes} bytes`);
+      throw new ManifestTooLargeError(this.deps.maxBytes);
     }
     const algorithm = 'digest' in ref ? parseDigest(ref.digest).algorithm : 'sha256';
     const digest = digestOf(payload, algorithm);

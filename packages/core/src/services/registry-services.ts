@@ -2,9 +2,12 @@ import type { BlobStore } from '@berth/blob-store';
 import type { Coordinator } from '@berth/coordinator';
 import type { MetadataStore } from '@berth/metadata-store';
 import { BlobService } from './blob-service';
-import { ListingService } from './listing-service';
 import { ManifestCache, type ManifestCacheObserver, type ManifestCacheSettings } from './manifest-cache';
-import { ManifestService } from './manifest-service';
+import { createMetadataServices, type MetadataServices } from './metadata-services';
+import { EventPruner, type EventLagObserver } from '../workers/event-pruner';
+import { GarbageCollector, type GcObserver } from '../workers/garbage-collector';
+import type { WorkerObserver } from '../workers/worker';
+import { WorkerRuntime } from '../workers/worker-runtime';
 import { UploadJanitor, type JanitorObserver } from './upload-janitor';
 import { UploadService, type UploadObserver } from './upload-service';
 import { UploadSessions } from './upload-sessions';
@@ -17,12 +20,12 @@ export interface Backends {
 }
 
 /** The registry's domain services. */
-export interface RegistryServices {
+export interface RegistryServices extends MetadataServices {
   blobs: BlobService;
   uploads: UploadService;
   janitor: UploadJanitor;
-  manifests: ManifestService;
-  listing: ListingService;
+  /** The background work: upload janitor, event pruning, garbage collection. Started by whoever composes the registry. */
+  workers: WorkerRuntime;
   /** Stops what the services run in the background. */
   close(): Promise<void>;
 }
@@ -37,7 +40,16 @@ export interface ServiceSettings {
   /** Presigned-URL lifetime for redirected pulls; undefined streams every pull. */
   redirectExpirySeconds?: number;
   uploadObserver?: UploadObserver;
+  /** Between sweeps of the upload janitor; 0 sweeps only when asked. */
+  janitorIntervalSeconds: number;
   janitorObserver?: JanitorObserver;
+  /** How long events are kept once every consumer has handled them, and how often they are pruned. */
+  events: { retentionSeconds: number; pruneIntervalSeconds: number };
+  eventLagObserver?: EventLagObserver;
+  /** How often each process reviews what garbage collection has due; 0 never. */
+  gcIntervalSeconds: number;
+  gcObserver?: GcObserver;
+  workerObserver?: WorkerObserver;
 }
 
 /** Wires the domain services onto the backends. */
@@ -50,12 +62,31 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     new ManifestCache(coordinator, settings.manifestCache, settings.manifestCacheObserver);
   const janitor = new UploadJanitor({
     blobs,
-    coordinator,
     sessions,
     sessionTtlMs,
+    intervalMs: settings.janitorIntervalSeconds * 1000,
     ...(settings.janitorObserver ? { observer: settings.janitorObserver } : {}),
   });
+  const pruner = new EventPruner(
+    metadata.events,
+    {
+      retentionMs: settings.events.retentionSeconds * 1000,
+      intervalMs: settings.events.pruneIntervalSeconds * 1000,
+    },
+    settings.eventLagObserver,
+  );
+  const gc = new GarbageCollector({
+    reviews: metadata.gc,
+    blobs,
+    intervalMs: settings.gcIntervalSeconds * 1000,
+    ...(settings.gcObserver ? { observer: settings.gcObserver } : {}),
+  });
+  const workers = new WorkerRuntime(coordinator, [janitor, pruner, gc], settings.workerObserver);
   return {
+    ...createMetadataServices(metadata, {
+      manifestMaxBytes: settings.manifestMaxBytes,
+      ...(manifestCache ? { manifestCache } : {}),
+    }),
     blobs: new BlobService({
       blobs,
       metadata,
@@ -70,14 +101,9 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
       ...(settings.uploadObserver ? { observer: settings.uploadObserver } : {}),
     }),
     janitor,
-    manifests: new ManifestService({
-      metadata,
-      maxBytes: settings.manifestMaxBytes,
-      ...(manifestCache ? { cache: manifestCache } : {}),
-    }),
-    listing: new ListingService({ metadata }),
+    workers,
     async close() {
-      await Promise.all([janitor.stop(), manifestCache?.close()]);
+      await Promise.all([workers.stop(), manifestCache?.close()]);
     },
   };
 }

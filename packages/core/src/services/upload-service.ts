@@ -37,6 +37,9 @@ export interface UploadObserver {
   blobUploaded(bytes: number, seconds: number): void;
 }
 
+/** What uploads ask of the metadata store: whether a blob is known, and adding it to a repository. */
+export type UploadMetadata = Pick<MetadataStore, 'findBlob' | 'addBlob' | 'linkBlob'>;
+
 const noObserver: UploadObserver = {
   sessionOpened() {},
   sessionClosed() {},
@@ -51,7 +54,7 @@ export class UploadService {
   constructor(
     private readonly deps: {
       blobs: BlobStore;
-      metadata: MetadataStore;
+      metadata: UploadMetadata;
       sessions: UploadSessions;
       observer?: UploadObserver;
     },
@@ -106,16 +109,20 @@ export class UploadService {
     });
   }
 
-  /** Uploads a whole blob in one request (POST with `digest`). */
+  /**
+   * Uploads a whole blob in one request (POST with `digest`). No session is opened and no lock
+   * taken: nothing else can address the upload, so nothing of it lives in the coordinator. The
+   * bytes go straight to a new object, which only joins the repository once its digest checks
+   * out; a body cut short, a wrong size or a failed write leaves no object and no pending write.
+   */
   async uploadWhole(repository: string, digestParam: string, chunk: Chunk): Promise<StoredBlob> {
-    parseDigest(digestParam);
-    const { id } = await this.start(repository);
-    try {
-      return await this.complete(repository, id, digestParam, chunk);
-    } catch (error) {
-      await this.cancel(repository, id).catch(() => undefined);
-      throw error;
-    }
+    const digest = parseDigest(digestParam);
+    if (chunk.start !== undefined && chunk.start !== 0) throw new UploadOutOfOrderError(0);
+    const startedAt = Date.now();
+    // Keyed like every blob object, by an upload id: here one that no session will ever have.
+    const stored = await this.putVerified(repository, uploadWriteKey(randomUUID()), chunk, digest);
+    this.observer.blobUploaded(stored.size, secondsSince(startedAt));
+    return stored;
   }
 
   async cancel(repository: string, id: string): Promise<void> {
@@ -152,31 +159,48 @@ export class UploadService {
     chunk: Chunk,
     digest: Digest,
   ): Promise<StoredBlob> {
-    const { blobs, metadata } = this.deps;
     const { id, write } = loaded.session;
+    let stored: StoredBlob;
+    try {
+      stored = await this.putVerified(repository, write.key, chunk, digest);
+    } catch (error) {
+      if (error instanceof InvalidDigestError) await this.discard(id, write);
+      throw error;
+    }
+    // The resumable write the upload started with never received a byte.
+    await this.deps.blobs.abortWrite(write);
+    await this.closeSession(id);
+    this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
+    return stored;
+  }
+
+  /**
+   * Streams a whole blob through its hash straight to the object `key` (a put: it appears only
+   * once complete, and a failed put leaves nothing behind), then adds it to the repository if the
+   * digest checks out, or deletes it. A known blob's bytes are only checked, not stored again.
+   */
+  private async putVerified(
+    repository: string,
+    key: string,
+    chunk: Chunk,
+    digest: Digest,
+  ): Promise<StoredBlob> {
+    const { blobs, metadata } = this.deps;
     const known = await metadata.findBlob(digest.value);
     const hash = createDigester(digest.algorithm);
     const hashing = new HashingStream(hash);
-    // A known blob's bytes are only checked, not stored again.
     await this.receive(chunk, hashing, async () => {
       if (known) await finished(hashing.resume());
-      else await blobs.put(write.key, hashing, chunk.length);
+      else await blobs.put(key, hashing, chunk.length);
     });
     try {
       assertDigest(digest, hash.digest('hex'));
     } catch (error) {
-      if (!known) await blobs.delete(write.key);
-      await this.discard(id, write);
+      if (!known) await blobs.delete(key);
       throw error;
     }
-    const stored = known
-      ? await this.link(repository, known)
-      : await this.record(repository, { digest: digest.value, size: hashing.bytes, storageKey: write.key });
-    // The resumable write the upload started with never received a byte.
-    await blobs.abortWrite(write);
-    await this.closeSession(id);
-    this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
-    return stored;
+    if (known) return this.link(repository, known);
+    return this.record(repository, { digest: digest.value, size: hashing.bytes, storageKey: key });
   }
 
   private async appendChunk(
@@ -292,9 +316,13 @@ function isWholeBlob(loaded: LoadedSession, chunk: Chunk): boolean {
   return loaded.session.write.size === 0 && chunk.length !== undefined && (chunk.start ?? 0) === 0;
 }
 
-/** Seconds since an ISO time, possibly of another process's clock, so never below zero. */
-function secondsSince(isoTime: string): number {
-  return Math.max(0, (Date.now() - Date.parse(isoTime)) / 1000);
+/**
+ * Seconds since an ISO time (possibly of another process's clock) or a time in milliseconds,
+ * never below zero.
+ */
+function secondsSince(time: string | number): number {
+  const since = typeof time === 'string' ? Date.parse(time) : time;
+  return Math.max(0, (Date.now() - since) / 1000);
 }
 
 /**

@@ -1,13 +1,16 @@
 import type { Coordinator } from '@berth/coordinator';
 import type { AccessStore } from '@berth/metadata-store';
 import type { Logger } from 'pino';
+import {
+  AccessPolicy,
+  Authenticator,
+  NamespaceResolver,
+  type AccessAdministration,
+  type CacheObserver,
+} from '@berth/core';
 import type { Config, RequestClass } from '../config/schema';
 import type { ChallengeSettings } from '../http/access/challenge';
-import { AccessAdministration } from '../services/access-administration';
-import { AccessPolicy } from './access-policy';
-import { Authenticator, type CacheObserver } from './authenticator';
 import { CallerIdentification } from './caller-identification';
-import { NamespaceResolver } from './namespaces';
 import { bucketOf, RateLimiter } from './rate-limiter';
 import { TokenService } from './token-service';
 import { generateSigningKey, KeyRing, type Jwks } from './tokens/key-ring';
@@ -38,7 +41,7 @@ export interface AccessObserver {
 /** Builds authentication, authorization and rate limiting as configured. */
 export function createAccessServices(
   config: Config,
-  backends: { access: AccessStore; coordinator: Coordinator },
+  deps: { access: AccessStore; coordinator: Coordinator; administration: AccessAdministration },
   logger: Logger,
   observer?: AccessObserver,
 ): AccessServices {
@@ -46,7 +49,7 @@ export function createAccessServices(
   const namespaces = new NamespaceResolver(auth.namespacePrefixes);
   const rateLimiter = rateLimits.enabled
     ? new RateLimiter({
-        coordinator: backends.coordinator,
+        coordinator: deps.coordinator,
         defaults: rateLimits.defaults,
         overrides: rateLimits.overrides,
         ...(observer ? { onRejected: observer.rateLimitRejected } : {}),
@@ -76,8 +79,8 @@ export function createAccessServices(
     external: auth.externalIssuers,
   });
   const authenticator = new Authenticator({
-    access: backends.access,
-    coordinator: backends.coordinator,
+    access: deps.access,
+    coordinator: deps.coordinator,
     failedLogins: bucketOf(auth.failedLogins),
     // The account name is logged to trace guessing; the password never is.
     onFailedLogin: (event) => {
@@ -87,7 +90,7 @@ export function createAccessServices(
     ...(observer ? { onVerifiedCacheLookup: observer.verifiedCredentialsCache } : {}),
   });
   const identification = new CallerIdentification(authenticator, verifier);
-  const policy = new AccessPolicy(backends.access, namespaces);
+  const policy = new AccessPolicy(deps.access, namespaces);
   return {
     namespaces,
     ...(rateLimiter ? { rateLimiter } : {}),
@@ -95,7 +98,7 @@ export function createAccessServices(
       identification,
       policy,
       tokens: new TokenService({ issuer, identification, policy, service: auth.service }),
-      administration: new AccessAdministration(backends.access),
+      administration: deps.administration,
       challenge: {
         service: auth.service,
         ...(auth.realm !== undefined ? { realm: auth.realm } : {}),

@@ -1,6 +1,4 @@
-import { AuthenticationError } from '../errors/access-errors';
-import type { Authenticator } from './authenticator';
-import { ANONYMOUS, type Identity } from './identity';
+import { ANONYMOUS, AuthenticationError, type Authenticator, type Identity } from '@berth/core';
 import { InvalidTokenError } from './tokens/invalid-token-error';
 import type { TokenVerifier } from './tokens/token-verifier';
 

@@ -1,7 +1,10 @@
-import type { ResourceAccess } from './access';
-import type { AccessPolicy } from './access-policy';
-import { AuthenticationError } from '../errors/access-errors';
-import { accountOf, type Identity } from './identity';
+import {
+  accountOf,
+  AuthenticationError,
+  type AccessPolicy,
+  type Identity,
+  type ResourceAccess,
+} from '@berth/core';
 import type { TokenIssuer } from './tokens/token-issuer';
 import type { CallerIdentification } from './caller-identification';
 

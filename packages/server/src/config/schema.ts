@@ -178,6 +178,40 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    events: z
+      .object({
+        /** Events are kept this long once every consumer has handled them. */
+        retentionSeconds: positiveInt.default(604_800),
+        /** How often old events are pruned (one process at a time); 0 turns pruning off. */
+        pruneIntervalSeconds: seconds.default(3_600),
+      })
+      .strict()
+      .prefault({}),
+    gc: z
+      .object({
+        /**
+         * How long after a change that may leave a blob unused it is reviewed (plus up to the
+         * jitter): a client that checked a blob exists has this long to push the manifest using
+         * it. For the whole deployment: the last process to start sets it.
+         */
+        reviewDelaySeconds: seconds.default(86_400),
+        reviewJitterSeconds: seconds.default(3_600),
+        /** How often each process reviews what is due; 0 turns garbage collection off here. */
+        intervalSeconds: seconds.default(60),
+      })
+      .strict()
+      .prefault({}),
+    workers: z
+      .object({
+        /**
+         * Off, this process runs no background work (upload janitor, event pruning, garbage
+         * collection): for API
+         * pods of a deployment whose dedicated worker pods run it.
+         */
+        enabled: booleanSetting.default(true),
+      })
+      .strict()
+      .prefault({}),
     shutdown: z
       .object({
         /** After SIGTERM, still serving while /readyz says draining, before the listener closes. */

@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { RegistryServices } from '@berth/core';
 import type { AccessServices } from '../auth/access-services';
 import { podMetrics } from '../observability/pod-metrics';
 import type { RegistryMetrics } from '../observability/registry-metrics';
 import { requestContext } from '../observability/request-context';
-import type { RegistryServices } from '../services/registry-services';
 import { createAccessGuard, identityOf } from './access/access-guard';
 import { countBodyBytes } from './body-bytes';
 import { UnknownEndpointError } from '../errors/http-errors';
@@ -71,8 +71,8 @@ export function createApp({
       uploads: services.uploads,
       blobs: services.blobs,
       // With auth on, a blob is mounted only from a named repository the caller may pull.
-      mayMountFrom: async (res, from) =>
-        !auth || (from !== undefined && (await auth.policy.allows(identityOf(res), from, ['pull']))),
+      mayMountFrom: async (res, from, needs) =>
+        !auth || (from !== undefined && (await auth.policy.allows(identityOf(res), from, needs.actions))),
     }),
     ...createBlobRoutes({ blobs: services.blobs, pulls: metrics.blobs.pulls }),
     ...createManifestRoutes({ manifests: services.manifests }),

@@ -2,8 +2,8 @@ import { StorageFullError } from '@berth/blob-store';
 import { UnstorableTextError } from '@berth/metadata-store';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { RegistryError } from '../errors/domain-errors';
-import { ERROR_CODES, type ErrorCode } from '../errors/error-codes';
+import { ERROR_CODES, RegistryError, type ErrorCode } from '@berth/core';
+import { ERROR_STATUS, headersOf, statusOf } from './error-status';
 
 /** The spec's error body. */
 export interface ErrorBody {
@@ -80,8 +80,8 @@ export function createErrorHandler(logger: Logger) {
     let detail: unknown;
     if (error instanceof RegistryError) {
       ({ code, message, detail } = error);
-      status = error.status ?? ERROR_CODES[code].status;
-      for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+      status = statusOf(error);
+      for (const [name, value] of Object.entries(headersOf(error))) res.setHeader(name, value);
     } else if (clientStatusOf(error) !== undefined) {
       status = clientStatusOf(error) as number;
       code = status === 413 ? 'SIZE_INVALID' : 'BLOB_UPLOAD_INVALID';
@@ -89,17 +89,17 @@ export function createErrorHandler(logger: Logger) {
     } else if (error instanceof UnstorableTextError) {
       // Text no name, digest or media type can hold that no parser refused more precisely first.
       code = 'REQUEST_INVALID';
-      status = ERROR_CODES.REQUEST_INVALID.status;
+      status = ERROR_STATUS.REQUEST_INVALID;
       message = error.message;
     } else if (isBackendOutage(error)) {
       code = 'UNAVAILABLE';
-      status = ERROR_CODES.UNAVAILABLE.status;
+      status = ERROR_STATUS.UNAVAILABLE;
       message = ERROR_CODES.UNAVAILABLE.description;
       res.setHeader('Retry-After', '1');
       logger.warn({ err: error, method: req.method, path: req.path }, 'backend unavailable');
     } else {
       code = 'INTERNAL_ERROR';
-      status = 500;
+      status = ERROR_STATUS.INTERNAL_ERROR;
       message = ERROR_CODES.INTERNAL_ERROR.description;
       logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     }

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { InvalidPaginationError, InvalidSizeError, InvalidUploadError } from '../errors/domain-errors';
+import { InvalidPaginationError, InvalidSizeError, InvalidUploadError } from '@berth/core';
 
 // Sizes and offsets are numbers; beyond this one a double no longer holds every integer.
 const LARGEST_SIZE = 'the largest size accepted, 2^53 - 1 bytes';

@@ -1,6 +1,6 @@
 import { Counter, Histogram, exponentialBuckets, type Registry } from 'prom-client';
+import type { UploadObserver } from '@berth/core';
 import type { PullObserver } from '../http/routes/blob-routes';
-import type { UploadObserver } from '../services/upload-service';
 
 // From a few milliseconds for a config blob to ten minutes for a large layer on a slow link.
 const TRANSFER_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -40,7 +40,7 @@ export class BlobMetrics {
     // another one than it started on, or expire unfinished, so no process knows how many are open.
     this.#sessionsStarted = new Counter({
       name: 'berth_upload_sessions_started_total',
-      help: 'Upload sessions this process started.',
+      help: 'Upload sessions this process started; a blob pushed in a single request opens none.',
       registers,
     });
     this.#sessionsEnded = new Counter({
@@ -55,7 +55,7 @@ export class BlobMetrics {
     });
     this.#uploadSeconds = new Histogram({
       name: 'berth_blob_upload_duration_seconds',
-      help: 'Time from the start of an upload session to its completion, per blob upload completed here.',
+      help: 'Time from the start of an upload (its session, or its single request) to its completion, per blob upload completed here.',
       labelNames: ['store'],
       buckets: TRANSFER_SECONDS,
       registers,

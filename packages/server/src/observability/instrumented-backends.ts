@@ -1,4 +1,4 @@
-import type { Backends } from '../services/registry-services';
+import type { Backends } from '@berth/core';
 import type { BackendMetrics } from './backend-metrics';
 import { instrumentBlobStore } from './instrumented-blob-store';
 import { instrumentCoordinator } from './instrumented-coordinator';

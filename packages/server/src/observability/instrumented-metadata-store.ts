@@ -1,4 +1,4 @@
-import type { AccessStore, MetadataStore } from '@berth/metadata-store';
+import type { AccessStore, EventLog, GcReviews, MetadataStore } from '@berth/metadata-store';
 import { timedMethods, type MethodName, type OperationMetrics } from './timed-methods';
 
 // Every method of the ports: one added to either and missing here fails to compile below.
@@ -46,11 +46,30 @@ const ACCESS_OPERATIONS = [
   'deleteRobot',
 ] as const satisfies readonly MethodName<AccessStore>[];
 
+const EVENT_OPERATIONS = [
+  'register',
+  'unregister',
+  'read',
+  'advance',
+  'consumers',
+  'prune',
+] as const satisfies readonly MethodName<EventLog>[];
+
+const GC_OPERATIONS = [
+  'configure',
+  'reviewDueLinks',
+  'reviewDueBlobs',
+  'stats',
+] as const satisfies readonly MethodName<GcReviews>[];
+
 /**
- * The metadata store, its access store included, with every call timed and every failure counted.
- * Both share one database, so both report as the `metadata` backend; their method names differ.
+ * The metadata store, its access store, event log and review queues included, with every call timed and every
+ * failure counted. All share one database, so all report as the `metadata` backend; their method
+ * names differ.
  */
 export function instrumentMetadataStore(store: MetadataStore, metrics: OperationMetrics): MetadataStore {
   const access: AccessStore = timedMethods(store.access, ACCESS_OPERATIONS, metrics);
-  return { kind: store.kind, access, ...timedMethods(store, METADATA_OPERATIONS, metrics) };
+  const events: EventLog = timedMethods(store.events, EVENT_OPERATIONS, metrics);
+  const gc: GcReviews = timedMethods(store.gc, GC_OPERATIONS, metrics);
+  return { kind: store.kind, access, events, gc, ...timedMethods(store, METADATA_OPERATIONS, metrics) };
 }

@@ -5,6 +5,8 @@ import { BackendMetrics } from './backend-metrics';
 import { BlobMetrics } from './blob-metrics';
 import { CacheMetrics } from './cache-metrics';
 import { registerEscapedErrors } from './escaped-errors';
+import { GcMetrics } from './gc-metrics';
+import { WorkerMetrics } from './worker-metrics';
 
 /**
  * The registry's Prometheus metrics, every one documented in the README's Metrics section; one
@@ -17,6 +19,8 @@ export class RegistryMetrics {
   readonly caches = new CacheMetrics(this.registry);
   readonly access = new AccessMetrics(this.registry, this.caches);
   readonly blobs: BlobMetrics;
+  readonly workers = new WorkerMetrics(this.registry);
+  readonly gc = new GcMetrics(this.registry);
 
   /** `blobStore` names the blob-store adapter, for the `store` label. */
   constructor({ blobStore }: { blobStore: string }) {

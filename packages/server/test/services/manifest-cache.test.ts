@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinator, type Coordinator } from '@berth/coordinator';
+import { ManifestCache, type ManifestCacheSettings } from '@berth/core';
 import type { ManifestRecord } from '@berth/metadata-store';
 import { startRedisServer, type RedisServer } from '@berth/testing/redis';
-import { ManifestCache, type ManifestCacheSettings } from '../../src/services/manifest-cache';
 import { freePort } from '../support/berth-process';
 import { sha256 } from '../support/oci-client';
 

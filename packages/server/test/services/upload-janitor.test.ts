@@ -155,18 +155,21 @@ describe('upload janitors of two processes [production]', () => {
     await expectGone(uploads);
   });
 
-  it('take turns through the coordinator lock', async () => {
+  it('take turns through the worker lease', async () => {
     const uploads = await abandonUploads(2);
     const { coordinator } = registry.running.registry.backends;
-    const lock = await coordinator.acquireLock('upload-janitor', 30_000);
-    if (!lock) throw new Error('the janitor lock is taken');
+    const lock = await coordinator.acquireLock('worker:upload-janitor', 30_000);
+    if (!lock) throw new Error('the janitor lease is taken');
     try {
-      await expect(other.janitor.sweepUnlessBusy()).resolves.toBeUndefined();
+      await expect(other.workers.runOnce('upload-janitor')).resolves.toEqual({ outcome: 'busy', items: 0 });
       for (const { id } of uploads) expect(await storedOf(registry, id)).not.toEqual([]);
     } finally {
       await coordinator.releaseLock(lock);
     }
-    await expect(other.janitor.sweepUnlessBusy()).resolves.toBe(uploads.length);
+    await expect(other.workers.runOnce('upload-janitor')).resolves.toEqual({
+      outcome: 'done',
+      items: uploads.length,
+    });
     await expectGone(uploads);
   });
 });

@@ -1,6 +1,6 @@
-import { AccessAdministration } from '@berth/server';
+import type { AccessAdministration } from '@berth/core';
 import type { CommandContext } from '../../command';
-import { withStore } from '../metadata';
+import { withServices } from '../metadata';
 
 /**
  * Runs `work` with the access administration over the configured metadata database, migrated
@@ -10,8 +10,9 @@ export function withAdministration<T>(
   context: CommandContext,
   work: (administration: AccessAdministration) => Promise<T>,
 ): Promise<T> {
-  return withStore(context, async (store) => {
-    await store.migrate();
-    return work(new AccessAdministration(store.access));
-  });
+  return withServices(
+    context,
+    (store) => store.migrate(),
+    ({ administration }) => work(administration),
+  );
 }

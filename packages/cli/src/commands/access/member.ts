@@ -1,5 +1,5 @@
+import { OPERATOR } from '@berth/core';
 import { NAMESPACE_ROLES } from '@berth/metadata-store';
-import { OPERATOR } from '@berth/server';
 import { defineCommand } from '../../command';
 import { writeLine } from '../../output';
 import { withAdministration } from './administration';

@@ -1,4 +1,4 @@
-import { OPERATOR } from '@berth/server';
+import { OPERATOR } from '@berth/core';
 import { defineCommand, exclusiveFlag } from '../../command';
 import { writeLine } from '../../output';
 import { formatTime, JSON_OPTION, printListing } from '../listing';

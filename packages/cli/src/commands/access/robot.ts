@@ -1,14 +1,11 @@
+import { OPERATOR, type CreatedRobot, type RobotView } from '@berth/core';
 import { REPOSITORY_ACTIONS } from '@berth/metadata-store';
-import { OPERATOR, type AccessAdministration } from '@berth/server';
 import { defineCommand, UsageError, type CommandContext } from '../../command';
 import { writeJson, writeLine } from '../../output';
 import { withAdministration } from './administration';
 import { formatTime, JSON_OPTION, printListing } from '../listing';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-type CreatedRobot = Awaited<ReturnType<AccessAdministration['createRobot']>>;
-type RobotView = CreatedRobot['robot'];
 
 const add = defineCommand({
   name: 'robot add',

@@ -1,36 +1,44 @@
-import type { ManifestRecord, MetadataStore, PageRequest } from '@berth/metadata-store';
-import { assertRepositoryName, assertTag, looksLikeDigest, parseDigest } from '@berth/server';
+import {
+  assertRepositoryName,
+  parseReference,
+  RepositoryNotFoundError,
+  type MetadataServices,
+} from '@berth/core';
+import type { ManifestRecord, PageRequest } from '@berth/metadata-store';
 import { CommandError } from '../../command';
 
-/** The manifest a tag or digest names, as the registry tells them apart: only digests contain ':'. */
+/**
+ * The manifest a tag or digest names, found by the registry's manifest service. The name and the
+ * reference are held to the rules of a push, so the CLI refuses exactly what the API would.
+ */
 export async function findManifest(
-  store: MetadataStore,
+  { manifests, listing }: MetadataServices,
   repository: string,
   reference: string,
 ): Promise<ManifestRecord> {
-  // The registry's own rules, so the CLI refuses exactly what the API would.
   assertRepositoryName(repository);
-  const isDigest = looksLikeDigest(reference);
-  if (isDigest) parseDigest(reference);
-  else assertTag(reference);
-  const manifest = isDigest
-    ? await store.findManifestByDigest(repository, reference)
-    : await store.findManifestByTag(repository, reference);
+  const parsed = parseReference(reference);
+  const manifest = await manifests.find(repository, parsed);
   if (manifest) return manifest;
   // Both lookups miss alike for an unknown repository; only the message tells which it was.
-  if (!(await store.repositoryExists(repository))) throw repositoryNotFound(repository);
-  throw new CommandError(`no ${isDigest ? 'manifest' : 'tag'} ${reference} in repository ${repository}`);
+  if (!(await listing.repositoryExists(repository))) throw repositoryNotFound(repository);
+  throw new CommandError(
+    `no ${'digest' in parsed ? 'manifest' : 'tag'} ${reference} in repository ${repository}`,
+  );
 }
 
 /** A page of a repository's tags; throws when there is no such repository. */
 export async function tagsPage(
-  store: MetadataStore,
+  { listing }: MetadataServices,
   repository: string,
-  page: PageRequest,
+  { limit, last }: PageRequest,
 ): Promise<string[]> {
-  const tags = await store.tagsPage(repository, page);
-  if (tags === undefined) throw repositoryNotFound(repository);
-  return tags;
+  try {
+    return (await listing.tagsPage(repository, limit, last)).names;
+  } catch (error) {
+    if (error instanceof RepositoryNotFoundError) throw repositoryNotFound(repository);
+    throw error;
+  }
 }
 
 function repositoryNotFound(repository: string): CommandError {

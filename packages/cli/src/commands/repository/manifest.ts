@@ -1,7 +1,7 @@
 import type { ManifestRecord } from '@berth/metadata-store';
 import { defineCommand, type CommandContext } from '../../command';
 import { formatTable, writeLine } from '../../output';
-import { withMigratedStore } from '../metadata';
+import { withMigratedServices } from '../metadata';
 import { findManifest } from './lookup';
 
 const inspect = defineCommand({
@@ -15,7 +15,9 @@ const inspect = defineCommand({
     raw: { type: 'boolean', help: "print only the stored bytes, exactly: their digest is the manifest's" },
   },
   async run({ args: { repository, 'tag|digest': reference }, options }, context) {
-    const manifest = await withMigratedStore(context, (store) => findManifest(store, repository, reference));
+    const manifest = await withMigratedServices(context, (services) =>
+      findManifest(services, repository, reference),
+    );
     if (options.raw) context.stdout.write(manifest.payload);
     else printManifest(context, manifest);
   },

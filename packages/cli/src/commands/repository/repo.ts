@@ -1,6 +1,6 @@
 import { defineCommand, positiveInteger } from '../../command';
 import { JSON_OPTION, printListing } from '../listing';
-import { withMigratedStore } from '../metadata';
+import { withMigratedServices } from '../metadata';
 import { allPages, named } from '../paging';
 
 const list = defineCommand({
@@ -17,8 +17,8 @@ const list = defineCommand({
   },
   async run({ options }, context) {
     const range = { limit: positiveInteger(options.limit, 'limit'), after: options.after };
-    const repositories = await withMigratedStore(context, (store) =>
-      allPages(async (page) => named(await store.repositoriesPage(page)), range),
+    const repositories = await withMigratedServices(context, ({ listing }) =>
+      allPages(async ({ limit, last }) => named((await listing.repositoriesPage(limit, last)).names), range),
     );
     printListing(
       context,

@@ -1,6 +1,6 @@
 import { defineCommand } from '../../command';
 import { JSON_OPTION, printListing } from '../listing';
-import { withMigratedStore } from '../metadata';
+import { withMigratedServices } from '../metadata';
 import { allPages, named } from '../paging';
 import { tagsPage } from './lookup';
 
@@ -11,8 +11,8 @@ const list = defineCommand({
   description: 'Run "berth manifest inspect <repository> <tag>" for the manifest a tag points at.',
   options: JSON_OPTION,
   async run({ args: { repository }, options }, context) {
-    const tags = await withMigratedStore(context, (store) =>
-      allPages(async (page) => named(await tagsPage(store, repository, page))),
+    const tags = await withMigratedServices(context, (services) =>
+      allPages(async (page) => named(await tagsPage(services, repository, page))),
     );
     printListing(context, tags, [{ header: 'TAG', cell: (tag) => tag.name }], options.json);
   },

@@ -1,4 +1,4 @@
-import type { ResourceAccess } from '../access';
+import type { ResourceAccess } from '@berth/core';
 import { InvalidTokenError } from './invalid-token-error';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
-import type { ResourceAccess } from '../access';
+import type { ResourceAccess } from '@berth/core';
 import { TOKEN_USE_CLAIM, type TokenUse } from './claims';
 import type { KeyRing, SigningKey } from './key-ring';
 

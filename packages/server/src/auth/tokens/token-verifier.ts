@@ -8,7 +8,7 @@ import {
   type JwtPayload,
   type VerifyOptions,
 } from 'jsonwebtoken';
-import type { ResourceAccess } from '../access';
+import type { ResourceAccess } from '@berth/core';
 import { isVerificationAlgorithm } from './algorithms';
 import { parseAccessClaim, TOKEN_USE_CLAIM, type TokenUse } from './claims';
 import { externalKeyLookup, type ExternalIssuer } from './external-issuer';

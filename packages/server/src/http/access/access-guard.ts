@@ -1,17 +1,28 @@
 import type { Request, Response } from 'express';
-import type { AccessPolicy } from '../../auth/access-policy';
+import {
+  AccessDeniedError,
+  accountOf,
+  ANONYMOUS,
+  AuthenticationError,
+  TooManyRequestsError,
+  type AccessPolicy,
+  type Identity,
+  type NamespaceResolver,
+} from '@berth/core';
 import type { CallerIdentification } from '../../auth/caller-identification';
-import { accountOf, ANONYMOUS, type Identity } from '../../auth/identity';
-import type { NamespaceResolver } from '../../auth/namespaces';
 import type { RateLimiter } from '../../auth/rate-limiter';
-import { AccessDeniedError, AuthenticationError, TooManyRequestsError } from '../../errors/access-errors';
-import type { Route, RouteParams } from '../route-table';
+import type { Endpoint, RouteParams } from '../route-table';
 import { bearerChallenge, type ChallengeSettings } from './challenge';
 import { credentialsOf } from './credentials';
-import { requestClassOf, requiredAccess, type Requirement } from './required-access';
+import { requirementOf, type Requirement } from './required-access';
 
 /** Checks a matched API request before its handler runs; throws to refuse it. */
-export type RouteGuard = (req: Request, res: Response, route: Route, params: RouteParams) => Promise<void>;
+export type RouteGuard = (
+  req: Request,
+  res: Response,
+  endpoint: Endpoint,
+  params: RouteParams,
+) => Promise<void>;
 
 /** Authentication and authorization, present only when auth is on. */
 export interface AccessControl {
@@ -33,17 +44,20 @@ export function identityOf(res: Response): Identity {
   return (res.locals[IDENTITY_LOCAL] as Identity | undefined) ?? ANONYMOUS;
 }
 
-/** Identifies the caller, spends its rate limit, then checks the access the route needs. */
+/**
+ * Identifies the caller, spends the rate limit of the route's class, then checks the access the
+ * route declares.
+ */
 export function createAccessGuard({ access, rateLimiter, namespaces }: AccessGuardOptions): RouteGuard {
-  return async (req, res, route, params) => {
-    const requirement = requiredAccess(route.template, req.method, params);
+  return async (req, res, endpoint, params) => {
+    const requirement = requirementOf(endpoint.access, params.name);
     const source = req.ip ?? req.socket.remoteAddress ?? '';
-    const identity = access ? await identify(req, access, requirement, source) : ANONYMOUS;
+    const identity = access ? await identify(req, res, access, requirement, source) : ANONYMOUS;
     res.locals[IDENTITY_LOCAL] = identity;
     // Counted before authorization, so requests that will be denied spend the budget too.
     if (rateLimiter) {
       const decision = await rateLimiter.take({
-        requestClass: requestClassOf(route.template, req.method),
+        requestClass: endpoint.rateClass,
         account: accountOf(identity),
         source,
         namespace: requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined,
@@ -53,12 +67,13 @@ export function createAccessGuard({ access, rateLimiter, namespaces }: AccessGua
       if (!decision.allowed)
         throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
     }
-    if (access) await authorize(req, access, identity, requirement);
+    if (access) await authorize(req, res, access, identity, requirement);
   };
 }
 
 async function identify(
   req: Request,
+  res: Response,
   access: AccessControl,
   requirement: Requirement,
   source: string,
@@ -67,9 +82,7 @@ async function identify(
     return await access.identification.identify(credentialsOf(req), source);
   } catch (error) {
     if (error instanceof AuthenticationError) {
-      error.headers = {
-        'WWW-Authenticate': bearerChallenge(req, access.challenge, requirement, 'invalid_token'),
-      };
+      res.setHeader('WWW-Authenticate', bearerChallenge(req, access.challenge, requirement, 'invalid_token'));
     }
     throw error;
   }
@@ -77,6 +90,7 @@ async function identify(
 
 async function authorize(
   req: Request,
+  res: Response,
   access: AccessControl,
   identity: Identity,
   requirement: Requirement,
@@ -84,12 +98,11 @@ async function authorize(
   if (await isAllowed(access.policy, identity, requirement)) return;
   // Anonymous callers and token holders can fix this by fetching a (better) token; others cannot.
   if (identity.kind === 'anonymous' || identity.kind === 'token') {
-    const error = new AuthenticationError(
+    const reason = identity.kind === 'token' ? 'insufficient_scope' : undefined;
+    res.setHeader('WWW-Authenticate', bearerChallenge(req, access.challenge, requirement, reason));
+    throw new AuthenticationError(
       identity.kind === 'anonymous' ? 'authentication required' : 'the token does not grant this access',
     );
-    const reason = identity.kind === 'token' ? 'insufficient_scope' : undefined;
-    error.headers = { 'WWW-Authenticate': bearerChallenge(req, access.challenge, requirement, reason) };
-    throw error;
   }
   throw new AccessDeniedError(`${accountOf(identity)} may not do this`);
 }

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { formatScope } from '../../auth/scopes';
+import { formatScope } from '@berth/core';
 import type { Requirement } from './required-access';
 
 /** Where clients are sent to get tokens, and the service name they must ask for. */
@@ -25,13 +25,14 @@ export function bearerChallenge(
   const realm =
     settings.realm ?? `${settings.publicUrl ?? `${req.protocol}://${req.get('host')}`}${TOKEN_PATH}`;
   const parts = [`realm="${realm}"`, `service="${settings.service}"`];
-  const scope = scopeOf(requirement);
+  const scope = challengeScope(requirement);
   if (scope !== undefined) parts.push(`scope="${scope}"`);
   if (error !== undefined) parts.push(`error="${error}"`);
   return `Bearer ${parts.join(',')}`;
 }
 
-function scopeOf(requirement: Requirement): string | undefined {
+/** The token scope a challenge asks for; none for a request that only needs a login. */
+export function challengeScope(requirement: Requirement): string | undefined {
   if (requirement.kind === 'catalog')
     return formatScope({ type: 'registry', name: 'catalog', actions: ['*'] });
   if (requirement.kind === 'repository') return formatScope({ type: 'repository', ...requirement });

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
+import { AuthenticationError } from '@berth/core';
 import type { PresentedCredentials } from '../../auth/caller-identification';
-import { AuthenticationError } from '../../errors/access-errors';
 
 /** Reads the Authorization header; undefined without one, an error when it is malformed. */
 export function credentialsOf(req: Request): PresentedCredentials | undefined {

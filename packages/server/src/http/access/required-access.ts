@@ -1,31 +1,35 @@
 import type { RepositoryAction } from '@berth/metadata-store';
-import type { RequestClass } from '../../config/schema';
-import { ROUTES, type RouteParams } from '../route-table';
 
-/** What a request needs of its caller. */
+/** Actions on the repository a request names, as a Docker token scope grants them. */
+export interface RepositoryAccess {
+  readonly kind: 'repository';
+  readonly actions: readonly RepositoryAction[];
+}
+
+/**
+ * What a method of a route needs of its caller, in the terms of Docker token scopes: any
+ * authenticated caller (`login`), the catalog (`registry:catalog:*`), or actions on the
+ * repository named in the path (`repository:<name>:<actions>`).
+ */
+export type RouteAccess = { readonly kind: 'login' } | { readonly kind: 'catalog' } | RepositoryAccess;
+
+/** Any authenticated caller: the API root, where clients learn how to log in. */
+export const LOGIN = { kind: 'login' } as const satisfies RouteAccess;
+/** The catalog, which lists only what the caller may pull. */
+export const CATALOG = { kind: 'catalog' } as const satisfies RouteAccess;
+/** Reading a repository's blobs, manifests, tags or referrers. */
+export const PULL = { kind: 'repository', actions: ['pull'] } as const satisfies RepositoryAccess;
+/** Writing to a repository; pushing clients check what is there first, so push includes pull. */
+export const PUSH = { kind: 'repository', actions: ['pull', 'push'] } as const satisfies RepositoryAccess;
+/** Deleting a repository's blobs or manifests. */
+export const DELETE = { kind: 'repository', actions: ['delete'] } as const satisfies RepositoryAccess;
+
+/** What a request needs of its caller: its route's access, on the repository it names. */
 export type Requirement =
-  /** Any authenticated caller: the API root, where clients learn how to log in. */
   { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; name: string; actions: RepositoryAction[] };
 
-const READS = new Set(['GET', 'HEAD']);
-
-/** The access a request to one of the API routes needs. */
-export function requiredAccess(template: string, method: string, params: RouteParams): Requirement {
-  if (template === ROUTES.base.template) return { kind: 'login' };
-  if (template === ROUTES.catalog.template) return { kind: 'catalog' };
-  // Pushing clients check what is there before writing, so a push scope always includes pull.
-  let actions: RepositoryAction[] = ['pull'];
-  if (isUpload(template) || method === 'PUT') actions = ['pull', 'push'];
-  else if (method === 'DELETE') actions = ['delete'];
-  return { kind: 'repository', name: params.name, actions };
-}
-
-/** The rate-limit class of a request. */
-export function requestClassOf(template: string, method: string): RequestClass {
-  if (isUpload(template) || !READS.has(method)) return 'writes';
-  return template === ROUTES.blob.template ? 'blobReads' : 'manifestReads';
-}
-
-function isUpload(template: string): boolean {
-  return template === ROUTES.uploads.template || template === ROUTES.upload.template;
+/** The requirement of a request to a route method declaring `access`, on repository `name`. */
+export function requirementOf(access: RouteAccess, name: string): Requirement {
+  if (access.kind !== 'repository') return { kind: access.kind };
+  return { kind: 'repository', name, actions: [...access.actions] };
 }

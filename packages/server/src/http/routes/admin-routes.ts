@@ -1,8 +1,12 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import {
+  AuthenticationError,
+  InvalidAccountRequestError,
+  type AccessAdministration,
+  type Identity,
+} from '@berth/core';
 import type { CallerIdentification } from '../../auth/caller-identification';
-import type { Identity } from '../../auth/identity';
-import { AuthenticationError, InvalidAccountRequestError } from '../../errors/access-errors';
-import type { AccessAdministration } from '../../services/access-administration';
+import { RequestBodyError } from '../../errors/http-errors';
 import { credentialsOf } from '../access/credentials';
 import { parsePageQuery } from '../request-parsing';
 
@@ -20,20 +24,12 @@ type Body = Record<string, unknown>;
 const ACTOR_LOCAL = 'adminActor';
 
 /** A body the JSON parser refused, keeping its status where it has one of its own (413, 415). */
-class AdminBodyError extends InvalidAccountRequestError {
-  constructor(
-    message: string,
-    override readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-function bodyError(error: unknown): AdminBodyError {
+function bodyError(error: unknown): RequestBodyError {
   const status = (error as { status?: unknown }).status;
   const message = error instanceof Error ? error.message : String(error);
-  if (status === 413 || status === 415) return new AdminBodyError(`request body refused: ${message}`, status);
-  return new AdminBodyError(`request body is not valid JSON: ${message}`, 400);
+  if (status === 413 || status === 415)
+    return new RequestBodyError(`request body refused: ${message}`, status);
+  return new RequestBodyError(`request body is not valid JSON: ${message}`, 400);
 }
 type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<void>;
 
@@ -43,7 +39,7 @@ type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<vo
  */
 export function createAdminRoutes({ administration, identification }: AdminRouteDependencies): Router {
   const router = express.Router();
-  const authenticate = async (req: Request): Promise<Identity> => {
+  const authenticate = async (req: Request, res: Response): Promise<Identity> => {
     try {
       const credentials = credentialsOf(req);
       if (credentials?.scheme !== 'basic')
@@ -51,13 +47,13 @@ export function createAdminRoutes({ administration, identification }: AdminRoute
       return await identification.identify(credentials, req.ip ?? req.socket.remoteAddress ?? '');
     } catch (error) {
       // A 401 must say how to authenticate, after wrong or malformed credentials as after none.
-      if (error instanceof AuthenticationError) error.headers = { 'WWW-Authenticate': BASIC_CHALLENGE };
+      if (error instanceof AuthenticationError) res.setHeader('WWW-Authenticate', BASIC_CHALLENGE);
       throw error;
     }
   };
   // Credentials first, so that a caller who may not use the API learns nothing from its body.
   router.use(async (req: Request, res: Response, next: NextFunction) => {
-    res.locals[ACTOR_LOCAL] = await authenticate(req);
+    res.locals[ACTOR_LOCAL] = await authenticate(req, res);
     next();
   });
   const parseJson = express.json({ limit: BODY_LIMIT });

@@ -2,9 +2,8 @@ import { pipeline } from 'node:stream/promises';
 import type { ByteRange } from '@berth/blob-store';
 import type { BlobRecord } from '@berth/metadata-store';
 import type { Request, Response } from 'express';
-import { RangeNotSatisfiableError } from '../../errors/domain-errors';
-import type { BlobService } from '../../services/blob-service';
-import { ROUTES, type Route } from '../route-table';
+import { RangeNotSatisfiableError, type BlobService } from '@berth/core';
+import { defineRoute, ROUTES, type Route } from '../route-table';
 
 /** Told of every pull streamed through this process. */
 export interface PullObserver {
@@ -35,56 +34,53 @@ function describe(res: Response, blob: BlobRecord): void {
 /** Blobs by digest: pull (streamed or redirected), existence check, delete. */
 export function createBlobRoutes({ blobs, pulls }: { blobs: BlobService; pulls: PullObserver }): Route[] {
   return [
-    {
-      ...ROUTES.blob,
-      handlers: {
-        HEAD: async (req, res, { name, digest }) => {
-          const blob = await blobs.stat(name, digest);
-          describe(res, blob);
-          res.setHeader('Content-Length', blob.size);
-          res.end();
-        },
-        GET: async (req, res, { name, digest }) => {
-          const blob = await blobs.stat(name, digest);
-          describe(res, blob);
-          if (req.headers['if-none-match'] === `"${blob.digest}"`) {
-            res.status(304).end();
-            return;
-          }
-          const range = requestedRange(req, blob);
-          const redirect = await blobs.redirectUrl(blob);
-          if (redirect) {
-            res.removeHeader('Cache-Control');
-            res.redirect(307, redirect);
-            return;
-          }
-          const opened = performance.now();
-          const read = await blobs.open(blob, range);
-          if (read.range) {
-            res.status(206);
-            res.setHeader('Content-Range', `bytes ${read.range.start}-${read.range.end}/${read.size}`);
-            res.setHeader('Content-Length', read.range.end - read.range.start + 1);
-          } else {
-            res.setHeader('Content-Length', read.size);
-          }
-          let sent = 0;
-          let completed = false;
-          read.stream.on('data', (chunk: Buffer) => (sent += chunk.length));
-          try {
-            await pipeline(read.stream, res);
-            completed = true;
-          } catch (error) {
-            // A client that hangs up mid-download is routine, not a server error.
-            if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-          } finally {
-            pulls.streamed(sent, (performance.now() - opened) / 1000, completed);
-          }
-        },
-        DELETE: async (_req, res, { name, digest }) => {
-          await blobs.delete(name, digest);
-          res.status(202).end();
-        },
+    defineRoute(ROUTES.blob, {
+      HEAD: async (req, res, { name, digest }) => {
+        const blob = await blobs.stat(name, digest);
+        describe(res, blob);
+        res.setHeader('Content-Length', blob.size);
+        res.end();
       },
-    },
+      GET: async (req, res, { name, digest }) => {
+        const blob = await blobs.stat(name, digest);
+        describe(res, blob);
+        if (req.headers['if-none-match'] === `"${blob.digest}"`) {
+          res.status(304).end();
+          return;
+        }
+        const range = requestedRange(req, blob);
+        const redirect = await blobs.redirectUrl(blob);
+        if (redirect) {
+          res.removeHeader('Cache-Control');
+          res.redirect(307, redirect);
+          return;
+        }
+        const opened = performance.now();
+        const read = await blobs.open(blob, range);
+        if (read.range) {
+          res.status(206);
+          res.setHeader('Content-Range', `bytes ${read.range.start}-${read.range.end}/${read.size}`);
+          res.setHeader('Content-Length', read.range.end - read.range.start + 1);
+        } else {
+          res.setHeader('Content-Length', read.size);
+        }
+        let sent = 0;
+        let completed = false;
+        read.stream.on('data', (chunk: Buffer) => (sent += chunk.length));
+        try {
+          await pipeline(read.stream, res);
+          completed = true;
+        } catch (error) {
+          // A client that hangs up mid-download is routine, not a server error.
+          if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+        } finally {
+          pulls.streamed(sent, (performance.now() - opened) / 1000, completed);
+        }
+      },
+      DELETE: async (_req, res, { name, digest }) => {
+        await blobs.delete(name, digest);
+        res.status(202).end();
+      },
+    }),
   ];
 }

@@ -1,8 +1,7 @@
 import getRawBody from 'raw-body';
+import { ManifestNotFoundError, ManifestTooLargeError, type ManifestService } from '@berth/core';
 import type { ManifestRecord } from '@berth/metadata-store';
-import { ManifestNotFoundError, ManifestTooLargeError } from '../../errors/domain-errors';
-import type { ManifestService } from '../../services/manifest-service';
-import { ROUTES, type Route } from '../route-table';
+import { defineRoute, ROUTES, type Route } from '../route-table';
 import type { Request, Response } from 'express';
 
 /** Whether the client's Accept header admits a media type (no header, or a wildcard, admits all). */
@@ -27,7 +26,7 @@ async function readManifestBody(req: Request, limit: number): Promise<Buffer> {
     return await getRawBody(req, { limit, length: req.headers['content-length'] });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
-      throw new ManifestTooLargeError(`manifest exceeds ${limit} bytes`);
+      throw new ManifestTooLargeError(limit);
     }
     throw error;
   }
@@ -53,24 +52,21 @@ export function createManifestRoutes({ manifests }: { manifests: ManifestService
     };
 
   return [
-    {
-      ...ROUTES.manifest,
-      handlers: {
-        GET: serve(true),
-        HEAD: serve(false),
-        PUT: async (req, res, { name, reference }) => {
-          const payload = await readManifestBody(req, manifests.maxBytes);
-          const pushed = await manifests.put(name, reference, payload, req.headers['content-type']);
-          res.setHeader('Location', `/v2/${name}/manifests/${pushed.digest}`);
-          res.setHeader('Docker-Content-Digest', pushed.digest);
-          if (pushed.subjectDigest) res.setHeader('OCI-Subject', pushed.subjectDigest);
-          res.status(201).end();
-        },
-        DELETE: async (_req, res, { name, reference }) => {
-          await manifests.delete(name, reference);
-          res.status(202).end();
-        },
+    defineRoute(ROUTES.manifest, {
+      GET: serve(true),
+      HEAD: serve(false),
+      PUT: async (req, res, { name, reference }) => {
+        const payload = await readManifestBody(req, manifests.maxBytes);
+        const pushed = await manifests.put(name, reference, payload, req.headers['content-type']);
+        res.setHeader('Location', `/v2/${name}/manifests/${pushed.digest}`);
+        res.setHeader('Docker-Content-Digest', pushed.digest);
+        if (pushed.subjectDigest) res.setHeader('OCI-Subject', pushed.subjectDigest);
+        res.status(201).end();
       },
-    },
+      DELETE: async (_req, res, { name, reference }) => {
+        await manifests.delete(name, reference);
+        res.status(202).end();
+      },
+    }),
   ];
 }

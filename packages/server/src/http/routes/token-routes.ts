@@ -1,8 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { AuthenticationError, formatScope, parseScopes } from '@berth/core';
 import type { CallerIdentification } from '../../auth/caller-identification';
-import { formatScope, parseScopes } from '../../auth/scopes';
 import type { TokenGrant, TokenService } from '../../auth/token-service';
-import { AuthenticationError } from '../../errors/access-errors';
 import { TOKEN_PATH } from '../access/challenge';
 import { credentialsOf } from '../access/credentials';
 

@@ -1,9 +1,14 @@
 import type { Request, Response } from 'express';
-import { UploadOutOfOrderError } from '../../errors/domain-errors';
-import type { BlobService } from '../../services/blob-service';
-import type { Chunk, UploadProgress, UploadService } from '../../services/upload-service';
+import {
+  UploadOutOfOrderError,
+  type BlobService,
+  type Chunk,
+  type UploadProgress,
+  type UploadService,
+} from '@berth/core';
+import type { RepositoryAccess } from '../access/required-access';
 import { contentLength, hasBody, parseChunkRange } from '../request-parsing';
-import { ROUTES, type Route, type RouteParams } from '../route-table';
+import { defineRoute, ROUTES, type Route, type RouteParams } from '../route-table';
 
 const uploadLocation = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 
@@ -31,10 +36,16 @@ function chunkOf(req: Request): Chunk {
 }
 
 /** Adds where the upload stands to a 416 answer, so the client can resume. */
-function withResumeHeaders(name: string, id: string, handler: () => Promise<void>): Promise<void> {
+function withResumeHeaders(
+  res: Response,
+  name: string,
+  id: string,
+  handler: () => Promise<void>,
+): Promise<void> {
   return handler().catch((error: unknown) => {
     if (error instanceof UploadOutOfOrderError) {
-      error.headers = { Location: uploadLocation(name, id), Range: rangeOf(error.currentSize) };
+      res.setHeader('Location', uploadLocation(name, id));
+      res.setHeader('Range', rangeOf(error.currentSize));
     }
     throw error;
   });
@@ -48,8 +59,8 @@ export function createUploadRoutes({
 }: {
   uploads: UploadService;
   blobs: BlobService;
-  /** Whether this caller may mount from `from` (or from anywhere, when undefined). */
-  mayMountFrom: (res: Response, from: string | undefined) => Promise<boolean>;
+  /** Whether this caller holds `needs` on `from` (or may mount from anywhere, when undefined). */
+  mayMountFrom: (res: Response, from: string | undefined, needs: RepositoryAccess) => Promise<boolean>;
 }): Route[] {
   const start = async (req: Request, res: Response, { name }: RouteParams) => {
     const { digest, mount } = req.query;
@@ -57,7 +68,7 @@ export function createUploadRoutes({
     // A refused mount is not an error: the spec has the client upload the blob instead.
     if (
       typeof mount === 'string' &&
-      (await mayMountFrom(res, from)) &&
+      (await mayMountFrom(res, from, ROUTES.uploads.methods.POST.mountSource)) &&
       (await blobs.mount(name, mount, from))
     ) {
       return describeBlob(res, name, mount);
@@ -73,35 +84,32 @@ export function createUploadRoutes({
   };
 
   return [
-    { ...ROUTES.uploads, handlers: { POST: start } },
-    {
-      ...ROUTES.upload,
-      handlers: {
-        GET: async (_req, res, { name, uploadId }) => {
-          describeProgress(res, name, await uploads.status(name, uploadId));
-          res.status(204).end();
-        },
-        PATCH: (req, res, { name, uploadId }) =>
-          withResumeHeaders(name, uploadId, async () => {
-            describeProgress(res, name, await uploads.append(name, uploadId, chunkOf(req)));
-            res.status(202).end();
-          }),
-        PUT: (req, res, { name, uploadId }) =>
-          withResumeHeaders(name, uploadId, async () => {
-            const digest = typeof req.query.digest === 'string' ? req.query.digest : '';
-            const stored = await uploads.complete(
-              name,
-              uploadId,
-              digest,
-              hasBody(req) ? chunkOf(req) : undefined,
-            );
-            describeBlob(res, name, stored.digest);
-          }),
-        DELETE: async (_req, res, { name, uploadId }) => {
-          await uploads.cancel(name, uploadId);
-          res.status(204).end();
-        },
+    defineRoute(ROUTES.uploads, { POST: start }),
+    defineRoute(ROUTES.upload, {
+      GET: async (_req, res, { name, uploadId }) => {
+        describeProgress(res, name, await uploads.status(name, uploadId));
+        res.status(204).end();
       },
-    },
+      PATCH: (req, res, { name, uploadId }) =>
+        withResumeHeaders(res, name, uploadId, async () => {
+          describeProgress(res, name, await uploads.append(name, uploadId, chunkOf(req)));
+          res.status(202).end();
+        }),
+      PUT: (req, res, { name, uploadId }) =>
+        withResumeHeaders(res, name, uploadId, async () => {
+          const digest = typeof req.query.digest === 'string' ? req.query.digest : '';
+          const stored = await uploads.complete(
+            name,
+            uploadId,
+            digest,
+            hasBody(req) ? chunkOf(req) : undefined,
+          );
+          describeBlob(res, name, stored.digest);
+        }),
+      DELETE: async (_req, res, { name, uploadId }) => {
+        await uploads.cancel(name, uploadId);
+        res.status(204).end();
+      },
+    }),
   ];
 }

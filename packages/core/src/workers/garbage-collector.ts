@@ -1,0 +1,63 @@
+import type { BlobStore } from '@berth/blob-store';
+import type { GcReviews, ReviewQueueStats } from '@berth/metadata-store';
+import type { Worker } from './worker';
+
+const BATCH = 100;
+
+/** Reports what garbage collection reclaims and how its queues stand. */
+export interface GcObserver {
+  linkRemoved(): void;
+  blobReclaimed(bytes: number): void;
+  /** The row is gone but its object could not be deleted: the orphan sweep will reclaim it. */
+  objectDeleteFailed(key: string, error: unknown): void;
+  queues(stats: ReviewQueueStats): void;
+}
+
+/**
+ * Online garbage collection: reviews what is due in the metadata store's review queues (links a
+ * repository no longer uses, then blobs nothing links) and deletes the objects of the blobs whose
+ * rows a review deleted. Any number of processes run it at once: each review claims its row with
+ * FOR UPDATE SKIP LOCKED, so none is done twice and no push waits on one. docs/gc.md has the
+ * safety argument.
+ */
+export class GarbageCollector implements Worker {
+  readonly name = 'gc';
+  readonly exclusive = false;
+
+  constructor(
+    private readonly deps: {
+      reviews: GcReviews;
+      blobs: BlobStore;
+      intervalMs: number;
+      observer?: GcObserver;
+    },
+  ) {}
+
+  get intervalMs(): number {
+    return this.deps.intervalMs;
+  }
+
+  async run(signal: AbortSignal): Promise<number> {
+    const { reviews, blobs, observer } = this.deps;
+    let reclaimed = 0;
+    while (!signal.aborted) {
+      const links = await reviews.reviewDueLinks(BATCH);
+      for (let i = 0; i < links.length; i++) observer?.linkRemoved();
+      const deleted = await reviews.reviewDueBlobs(BATCH);
+      for (const blob of deleted) {
+        // After the row's commit: a failure here leaves an object no row names, never a row
+        // without its object.
+        try {
+          await blobs.delete(blob.storageKey);
+        } catch (error) {
+          observer?.objectDeleteFailed(blob.storageKey, error);
+        }
+        observer?.blobReclaimed(blob.size);
+        reclaimed += 1;
+      }
+      if (links.length < BATCH && deleted.length < BATCH) break;
+    }
+    if (observer) observer.queues(await reviews.stats());
+    return reclaimed;
+  }
+}
