@@ -51,6 +51,8 @@ export interface MetadataStore {
   ): Promise<{ blob: BlobRecord; created: boolean }>;
   /** Links a known blob to a repository; false when the blob is unknown. Idempotent. */
   linkBlob(repository: string, digest: string, context?: WriteContext): Promise<boolean>;
+  /** Which of `storageKeys` a blob row names (the others belong to no blob). */
+  namedStorageKeys(storageKeys: readonly string[]): Promise<Set<string>>;
   /** Removes a blob's link to a repository; false when it was not linked. */
   unlinkBlob(repository: string, digest: string, context?: WriteContext): Promise<boolean>;
 

@@ -1,7 +1,7 @@
 import type { ResumableWrite } from '@berth/blob-store';
 import type { Coordinator } from '@berth/coordinator';
 import { UploadNotFoundError } from '../errors/domain-errors';
-import { withRenewedLock } from './renewed-lock';
+import { LeaseLostError, withLease } from '../workers/lease';
 
 /** An upload in progress, as every process sees it. */
 export interface UploadSession {
@@ -19,7 +19,8 @@ export interface LoadedSession {
 }
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const WRITE_FOLDER = 'blobs/';
+/** Where every blob's object is written, each at a key of its own upload's id. */
+export const BLOB_OBJECT_FOLDER = 'blobs/';
 /** Refuses ids that no session can have before they reach the coordinator's keys. */
 function assertUploadIdFormat(id: string): void {
   if (!UPLOAD_ID.test(id)) throw new UploadNotFoundError(`upload ${JSON.stringify(id)} is unknown`);
@@ -29,12 +30,12 @@ const keyOf = (id: string) => `upload:${id}`;
 
 /** The blob-store key that an upload writes its bytes to. */
 export function uploadWriteKey(id: string): string {
-  return `${WRITE_FOLDER}${id}`;
+  return `${BLOB_OBJECT_FOLDER}${id}`;
 }
 
 /** The upload whose bytes a blob-store write key holds; undefined for a key no upload writes to. */
 export function uploadIdOfWriteKey(key: string): string | undefined {
-  const id = key.startsWith(WRITE_FOLDER) ? key.slice(WRITE_FOLDER.length) : '';
+  const id = key.startsWith(BLOB_OBJECT_FOLDER) ? key.slice(BLOB_OBJECT_FOLDER.length) : '';
   return UPLOAD_ID.test(id) ? id : undefined;
 }
 
@@ -85,21 +86,23 @@ export class UploadSessions {
 
   /**
    * Serialises requests on one upload across processes; renewed while a long body streams.
-   * `onBusy` builds the error for a request that finds the upload taken (the rare path).
+   * `onBusy` builds the error for a request that finds the upload taken (the rare path), and for
+   * one whose lock was lost while it ran: another request may have moved the upload on since, so
+   * the client is told where it stands, as when it finds it taken, rather than that it succeeded.
    */
   async withLock<T>(id: string, onBusy: () => Promise<Error>, work: () => Promise<T>): Promise<T> {
     assertUploadIdFormat(id);
     // Short, so a request on a process that died frees the upload within seconds (clients retry
     // meanwhile on 416); renewed every third of it while the holder is alive.
     const lockTtlMs = 6_000;
-    return withRenewedLock(
-      this.coordinator,
-      `upload-lock:${id}`,
-      lockTtlMs,
-      work,
-      async (): Promise<never> => {
-        throw await onBusy();
-      },
-    );
+    let leased;
+    try {
+      leased = await withLease(this.coordinator, `upload-lock:${id}`, lockTtlMs, work);
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw await onBusy();
+      throw error;
+    }
+    if (!leased.held) throw await onBusy();
+    return leased.value;
   }
 }

@@ -234,6 +234,19 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         expect(await store.findBlob(shared!.digest)).toEqual(shared);
         expect(await store.repositoryExists('one')).toBe(true);
       });
+
+      it('tell which storage keys a blob names', async () => {
+        const [first, second] = await pushBlobs('repo', 'first', 'second');
+        expect(await store.namedStorageKeys([])).toEqual(new Set());
+        expect(
+          await store.namedStorageKeys([
+            first!.storageKey,
+            'blobs/unknown',
+            second!.storageKey,
+            first!.storageKey,
+          ]),
+        ).toEqual(new Set([first!.storageKey, second!.storageKey]));
+      });
     });
 
     describe('manifests', () => {

@@ -43,6 +43,7 @@ describe('migrate', () => {
       '20261125000000_manifest_annotations_json',
       '20261204000000_events',
       '20261205000000_gc_reviews',
+      '20261206000000_blob_storage_keys',
     ]);
     expect(await migrate(db!)).toEqual([]);
   });

@@ -139,6 +139,15 @@ export class SqlMetadataStore implements MetadataStore {
     });
   }
 
+  async namedStorageKeys(storageKeys: readonly string[]): Promise<Set<string>> {
+    if (storageKeys.length === 0) return new Set();
+    const rows = await this.#db.query<{ storage_key: string }>(
+      'SELECT storage_key FROM blobs WHERE storage_key = ANY ($1::text[])',
+      [storageKeys],
+    );
+    return new Set(rows.map((row) => row.storage_key));
+  }
+
   unlinkBlob(repository: string, digest: string, context: WriteContext = {}): Promise<boolean> {
     return this.#write(async (tx) => {
       const repositoryId = await lockRepository(tx, repository, context, false);

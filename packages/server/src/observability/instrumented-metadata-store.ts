@@ -11,6 +11,7 @@ const METADATA_OPERATIONS = [
   'findRepositoryBlob',
   'addBlob',
   'linkBlob',
+  'namedStorageKeys',
   'unlinkBlob',
   'putManifest',
   'findManifestByDigest',
