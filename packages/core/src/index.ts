@@ -29,5 +29,6 @@ export type {
 export * from './workers/event-pruner';
 export * from './workers/garbage-collector';
 export * from './workers/lease';
+export * from './workers/orphan-sweeper';
 export type * from './workers/worker';
 export * from './workers/worker-runtime';

@@ -124,6 +124,11 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     eventLagObserver: metrics.workers,
     gcIntervalSeconds: config.gc.intervalSeconds,
     gcObserver: metrics.gc,
+    orphans: {
+      minimumAgeSeconds: config.gc.orphanMinimumAgeSeconds,
+      sweepIntervalSeconds: config.gc.orphanSweepIntervalSeconds,
+    },
+    orphanObserver: metrics.gc,
     workerObserver: metrics.workers,
   });
   const { janitor, workers } = services;

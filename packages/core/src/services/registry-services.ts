@@ -6,11 +6,15 @@ import { ManifestCache, type ManifestCacheObserver, type ManifestCacheSettings }
 import { createMetadataServices, type MetadataServices } from './metadata-services';
 import { EventPruner, type EventLagObserver } from '../workers/event-pruner';
 import { GarbageCollector, type GcObserver } from '../workers/garbage-collector';
+import { OrphanSweeper, type OrphanObserver } from '../workers/orphan-sweeper';
 import type { WorkerObserver } from '../workers/worker';
 import { WorkerRuntime } from '../workers/worker-runtime';
 import { UploadJanitor, type JanitorObserver } from './upload-janitor';
 import { UploadService, type UploadObserver } from './upload-service';
 import { UploadSessions } from './upload-sessions';
+
+// Far longer than an upload takes between committing its object and recording its row.
+const ORPHAN_CONFIRM_MS = 10 * 60_000;
 
 /** The three ports every service is built on. */
 export interface Backends {
@@ -49,6 +53,9 @@ export interface ServiceSettings {
   /** How often each process reviews what garbage collection has due; 0 never. */
   gcIntervalSeconds: number;
   gcObserver?: GcObserver;
+  /** Blob objects no row names are deleted once this old, by a sweep this often (0: never). */
+  orphans: { minimumAgeSeconds: number; sweepIntervalSeconds: number };
+  orphanObserver?: OrphanObserver;
   workerObserver?: WorkerObserver;
 }
 
@@ -81,7 +88,15 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     intervalMs: settings.gcIntervalSeconds * 1000,
     ...(settings.gcObserver ? { observer: settings.gcObserver } : {}),
   });
-  const workers = new WorkerRuntime(coordinator, [janitor, pruner, gc], settings.workerObserver);
+  const orphans = new OrphanSweeper({
+    blobs,
+    metadata,
+    minimumAgeMs: settings.orphans.minimumAgeSeconds * 1000,
+    confirmAfterMs: ORPHAN_CONFIRM_MS,
+    intervalMs: settings.orphans.sweepIntervalSeconds * 1000,
+    ...(settings.orphanObserver ? { observer: settings.orphanObserver } : {}),
+  });
+  const workers = new WorkerRuntime(coordinator, [janitor, pruner, gc, orphans], settings.workerObserver);
   return {
     ...createMetadataServices(metadata, {
       manifestMaxBytes: settings.manifestMaxBytes,

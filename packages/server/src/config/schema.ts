@@ -198,6 +198,12 @@ export const configSchema = z
         reviewJitterSeconds: seconds.default(3_600),
         /** How often each process reviews what is due; 0 turns garbage collection off here. */
         intervalSeconds: seconds.default(60),
+        /**
+         * Blob objects that no row names (left by a process killed mid-push) are deleted once this
+         * old, which must exceed the longest upload, by a sweep run this often (0: never).
+         */
+        orphanMinimumAgeSeconds: positiveInt.default(172_800),
+        orphanSweepIntervalSeconds: seconds.default(21_600),
       })
       .strict()
       .prefault({}),

@@ -1,13 +1,15 @@
-import type { GcObserver } from '@berth/core';
+import type { GcObserver, OrphanObserver } from '@berth/core';
 import type { ReviewQueueStats } from '@berth/metadata-store';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What garbage collection reclaims on this process, and its queues as it last saw them. */
-export class GcMetrics implements GcObserver {
+export class GcMetrics implements GcObserver, OrphanObserver {
   readonly #links: Counter;
   readonly #blobs: Counter;
   readonly #bytes: Counter;
   readonly #objectFailures: Counter;
+  readonly #orphans: Counter;
+  readonly #orphanBytes: Counter;
   readonly #queued: Gauge<'queue'>;
   readonly #due: Gauge<'queue'>;
   readonly #dueBytes: Gauge;
@@ -35,6 +37,16 @@ export class GcMetrics implements GcObserver {
     this.#objectFailures = new Counter({
       name: 'berth_gc_object_delete_failures_total',
       help: 'Objects of deleted blobs that could not be deleted from blob storage (the orphan sweep reclaims them).',
+      registers,
+    });
+    this.#orphans = new Counter({
+      name: 'berth_gc_orphans_deleted_total',
+      help: 'Blob objects that no row named, deleted by the orphan sweep on this process.',
+      registers,
+    });
+    this.#orphanBytes = new Counter({
+      name: 'berth_gc_orphan_bytes_deleted_total',
+      help: 'Bytes of those objects.',
       registers,
     });
     this.#queued = new Gauge({
@@ -68,6 +80,11 @@ export class GcMetrics implements GcObserver {
   objectDeleteFailed(key: string, error: unknown): void {
     this.#objectFailures.inc();
     this.onObjectDeleteFailed(key, error);
+  }
+
+  orphanDeleted(_key: string, bytes: number): void {
+    this.#orphans.inc();
+    this.#orphanBytes.inc(bytes);
   }
 
   queues({ links, blobs }: ReviewQueueStats): void {
