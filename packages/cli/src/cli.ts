@@ -5,6 +5,7 @@ import { NAMESPACE_COMMANDS } from './commands/access/namespace';
 import { ROBOT_COMMANDS } from './commands/access/robot';
 import { USER_COMMANDS } from './commands/access/user';
 import { configCheckCommand } from './commands/config-check';
+import { GC_COMMANDS } from './commands/gc/gc';
 import { MIGRATE_COMMANDS } from './commands/migrate';
 import { MANIFEST_COMMANDS } from './commands/repository/manifest';
 import { REPO_COMMANDS } from './commands/repository/repo';
@@ -19,6 +20,7 @@ const SERVE_COMMAND = serveCommand(runForwarded);
 const SECTIONS: readonly { title: string; commands: readonly Command[] }[] = [
   { title: 'Registry', commands: [SERVE_COMMAND, ...MIGRATE_COMMANDS, configCheckCommand] },
   { title: 'Repositories', commands: [...REPO_COMMANDS, ...TAG_COMMANDS, ...MANIFEST_COMMANDS] },
+  { title: 'Garbage collection', commands: GC_COMMANDS },
   {
     title: 'Access control',
     commands: [
@@ -41,10 +43,10 @@ ${sectionListing()}
 Run "berth <command> --help" for its arguments and options.
 
 Configuration comes from the YAML file named by BERTH_CONFIG and from BERTH_* environment
-variables (see README.md). Repository and access-control commands work on the configured
-metadata database, with every right. A registry running on the embedded PGlite database holds
-it, and runs these commands itself when they are given. Access-control commands migrate the
-database first; repository commands need it migrated already.`;
+variables (see README.md). Repository, garbage collection and access-control commands work on
+the configured metadata database, with every right ("gc run" on the blob store too). A registry
+running on the embedded PGlite database holds it, and runs these commands itself when they are
+given. Access-control commands migrate the database first; the others need it migrated already.`;
 
 /** Runs the command that `argv` names (`serve` when none) and returns the exit code. */
 export async function runCli(argv: string[], context: CommandContext): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { RegistryError } from '@berth/core';
+import { RegistryError, type GcService } from '@berth/core';
 import { DataDirectoryInUseError, type MetadataStore } from '@berth/metadata-store';
 import { ConfigError } from '@berth/server';
 import { formatTable, wrap, writeLine } from './output';
@@ -16,6 +16,8 @@ export interface CommandContext {
    * process's behalf; commands then use it instead of opening the configured database.
    */
   store?: MetadataStore;
+  /** The running registry's garbage collection, lent with its store: its runtime and its runs. */
+  gc?: GcService;
   /** The running command's name (`user add`), set as it starts. */
   commandName?: string;
 }

@@ -2,12 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { request } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  dataDirectorySocket,
-  DataDirectoryInUseError,
-  findDataDirectoryHolder,
-  type MetadataStore,
-} from '@berth/metadata-store';
+import { dataDirectorySocket, DataDirectoryInUseError, findDataDirectoryHolder } from '@berth/metadata-store';
 import { ConfigError, loadConfig, metadataStoreConfig } from '@berth/server';
 import { CommandError, PASSWORD_OPTION, reportError, type Command, type CommandContext } from './command';
 import { readNewPassword } from './commands/access/password';
@@ -21,6 +16,9 @@ import { readNewPassword } from './commands/access/password';
 
 /** Runs a command line in this process, with the context given; returns its exit code. */
 export type CommandRunner = (argv: string[], context: CommandContext) => Promise<number>;
+
+/** What a running registry lends the commands it runs for others: its store and its garbage collection. */
+export type LentServices = Required<Pick<CommandContext, 'store' | 'gc'>>;
 
 const COMMANDS_PATH = '/v1/commands';
 // Enough for any command line and a password; the channel never takes more.
@@ -130,20 +128,20 @@ function send(socketPath: string, forwarded: ForwardedCommand): Promise<CommandO
 }
 
 /**
- * The holder's side: runs forwarded command lines with `run` on the store `lentStore` returns,
- * answering 503 while there is none (the registry is starting or stopping).
+ * The holder's side: runs forwarded command lines with `run` on the services `lent` returns,
+ * answering 503 while there are none (the registry is starting or stopping).
  */
 export function commandChannel(
   run: CommandRunner,
   env: NodeJS.ProcessEnv,
-  lentStore: () => MetadataStore | undefined,
+  lent: () => LentServices | undefined,
 ): RequestListener {
   return (req, res) => {
     if (req.method !== 'POST' || req.url !== COMMANDS_PATH) {
       reply(res, 404, { error: 'not found' });
       return;
     }
-    runForwarded(req, run, env, lentStore).then(
+    runForwarded(req, run, env, lent).then(
       ([status, answer]) => reply(res, status, answer),
       (error: unknown) => reply(res, 500, { error: (error as Error).message }),
     );
@@ -154,16 +152,16 @@ async function runForwarded(
   req: IncomingMessage,
   run: CommandRunner,
   env: NodeJS.ProcessEnv,
-  lentStore: () => MetadataStore | undefined,
+  lent: () => LentServices | undefined,
 ): Promise<[number, object]> {
   const forwarded = parseForwarded(await readBody(req, MAX_REQUEST_BYTES));
   if (!forwarded) return [400, { error: 'expected {"argv": [strings], "stdin": string}' }];
-  const store = lentStore();
-  if (!store) return [503, { error: 'the registry is not serving' }];
+  const services = lent();
+  if (!services) return [503, { error: 'the registry is not serving' }];
   const stdout = new TextSink();
   const stderr = new TextSink();
   const stdin = Readable.from(forwarded.stdin ? [forwarded.stdin] : []);
-  const exitCode = await run(forwarded.argv, { env, stdin, stdout, stderr, store });
+  const exitCode = await run(forwarded.argv, { env, stdin, stdout, stderr, ...services });
   return [200, { exitCode, stdout: stdout.text, stderr: stderr.text } satisfies CommandOutcome];
 }
 

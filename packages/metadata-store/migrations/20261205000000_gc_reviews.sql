@@ -106,8 +106,11 @@ LANGUAGE sql VOLATILE AS $$
     WHERE repository_id = repo_id AND blob_digest = digest
 $$;
 
--- berth_add_blob (see the events migration) postponing the review of a link that existed.
-CREATE OR REPLACE FUNCTION berth_add_blob(
+-- berth_add_blob (see its first migration) with the repository locked first (see the events
+-- migration), the event of a new link recorded, and the review of a link that existed postponed.
+DROP FUNCTION berth_add_blob(text, text, bigint, text);
+
+CREATE FUNCTION berth_add_blob(
     repository_name text, blob_digest text, blob_size bigint, blob_storage_key text, actor_name text
 )
 RETURNS TABLE (digest text, size bigint, storage_key text, created boolean)

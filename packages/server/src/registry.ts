@@ -4,7 +4,14 @@ import { createCoordinator, type CoordinatorConfig } from '@berth/coordinator';
 import { createMetadataStore, type MetadataStoreConfig, type PgliteHolder } from '@berth/metadata-store';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { createRegistryServices, type Backends, type UploadJanitor, type WorkerRuntime } from '@berth/core';
+import {
+  createRegistryServices,
+  type Backends,
+  type GcService,
+  type ServiceSettings,
+  type UploadJanitor,
+  type WorkerRuntime,
+} from '@berth/core';
 import type { AccessServices } from './auth/access-services';
 import type { Config } from './config/schema';
 import { createAccessServices } from './auth/access-services';
@@ -46,12 +53,15 @@ export interface Registry {
   janitor: UploadJanitor;
   /** The background work, started unless `workers.enabled` is off. */
   workers: WorkerRuntime;
+  /** Operating garbage collection; lent to CLI commands run on the registry's behalf. */
+  gc: GcService;
   /** Marks the registry as draining: readiness fails so load balancers stop sending traffic. */
   drain(): void;
   close(): Promise<void>;
 }
 
-async function closeBackends({ blobs, metadata, coordinator }: Backends): Promise<void> {
+/** Closes the backends `openBackends` opened, each whatever the others do. */
+export async function closeBackends({ blobs, metadata, coordinator }: Backends): Promise<void> {
   await Promise.allSettled([blobs.close(), metadata.close(), coordinator.close()]);
 }
 
@@ -84,15 +94,14 @@ export async function openBackends(config: Config, options: OpenOptions = {}): P
   }
 }
 
-/** Builds a registry on open backends; `openRegistry` does both. */
-export function createRegistry(config: Config, opened: Backends, logger: Logger): Registry {
-  const metrics = new RegistryMetrics({ blobStore: opened.blobs.kind });
-  if (cluster.isWorker) sharePodMetrics(metrics.registry);
-  // Everything below reaches the backends through these, so every call is measured.
-  const backends = instrumentBackends(opened, metrics.backends);
+/**
+ * The settings of the registry's services that the configuration gives, observers aside: the
+ * server adds its metrics and logs, the CLI runs the same services without them.
+ */
+export function serviceSettings(config: Config): ServiceSettings {
   // Redirect by default wherever the store can presign (it answers undefined where it cannot).
   const redirect = config.blobs.redirect ?? config.blobs.driver === 's3';
-  const services = createRegistryServices(backends, {
+  return {
     uploadSessionTtlSeconds: config.uploads.sessionTtlSeconds,
     manifestMaxBytes: config.manifests.maxBytes,
     ...(config.manifests.cache.ttlSeconds > 0
@@ -103,6 +112,26 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
           },
         }
       : {}),
+    ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
+    janitorIntervalSeconds: config.uploads.janitorIntervalSeconds,
+    events: config.events,
+    // A process kept out of background work runs garbage collection only when asked.
+    gcIntervalSeconds: config.workers.enabled ? config.gc.intervalSeconds : 0,
+    orphans: {
+      minimumAgeSeconds: config.gc.orphanMinimumAgeSeconds,
+      sweepIntervalSeconds: config.gc.orphanSweepIntervalSeconds,
+    },
+  };
+}
+
+/** Builds a registry on open backends; `openRegistry` does both. */
+export function createRegistry(config: Config, opened: Backends, logger: Logger): Registry {
+  const metrics = new RegistryMetrics({ blobStore: opened.blobs.kind });
+  if (cluster.isWorker) sharePodMetrics(metrics.registry);
+  // Everything below reaches the backends through these, so every call is measured.
+  const backends = instrumentBackends(opened, metrics.backends);
+  const services = createRegistryServices(backends, {
+    ...serviceSettings(config),
     manifestCacheObserver: {
       lookedUp: (hit) => metrics.caches.lookedUp('manifests', hit),
       broadcastFailed: (repository, error) =>
@@ -111,23 +140,15 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
           'could not tell other processes that a repository changed: they may serve its old manifests until their cache entries expire',
         ),
     },
-    ...(redirect ? { redirectExpirySeconds: config.blobs.redirectExpirySeconds } : {}),
     uploadObserver: metrics.blobs.uploads,
-    janitorIntervalSeconds: config.uploads.janitorIntervalSeconds,
     janitorObserver: {
       discarded: (key) => {
         metrics.blobs.abandonedUploadDiscarded();
         logger.info({ key }, 'discarded the bytes of an abandoned upload');
       },
     },
-    events: config.events,
     eventLagObserver: metrics.workers,
-    gcIntervalSeconds: config.gc.intervalSeconds,
     gcObserver: metrics.gc,
-    orphans: {
-      minimumAgeSeconds: config.gc.orphanMinimumAgeSeconds,
-      sweepIntervalSeconds: config.gc.orphanSweepIntervalSeconds,
-    },
     orphanObserver: metrics.gc,
     workerObserver: metrics.workers,
   });
@@ -174,6 +195,7 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
     access,
     janitor,
     workers,
+    gc: services.gc,
     drain: () => {
       draining = true;
     },

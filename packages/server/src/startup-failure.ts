@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '@berth/backend-errors';
 import path from 'node:path';
 import { envNameOf } from './config/load';
 import type { Config } from './config/schema';
@@ -61,6 +62,8 @@ function describeBackend(config: Config, backend: BackendName): { resource: stri
 
 /** The error's own words; a connection refused on every address pg tried has them only inside. */
 function reasonOf(error: unknown): string {
+  // The outage says which backend; the sentence around it says that already, the driver says why.
+  if (error instanceof BackendUnavailableError) return reasonOf(error.cause);
   if (!(error instanceof Error)) return String(error);
   if (error.message !== '') return error.message;
   if (error instanceof AggregateError) return error.errors.map(reasonOf).join('; ');

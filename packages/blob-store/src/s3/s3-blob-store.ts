@@ -42,7 +42,7 @@ import { isWellFormedRange, resolveRange } from '../ranges';
 import { nodeStream, type S3Context } from './s3-context';
 import { DeadlineHttpHandler, DeadlineRetryStrategy } from './s3-deadlines';
 import { listCommittedObjects } from './s3-committed-objects';
-import { isMissingObject, isUnsatisfiableRange, lackOfSpace } from './s3-errors';
+import { isMissingObject, isUnsatisfiableRange, lackOfSpace, outage } from './s3-errors';
 import { S3Layout } from './s3-layout';
 import { MAX_PUT_OBJECT_SIZE, MIN_PART_SIZE } from './s3-limits';
 import { DEFAULT_LIST_PAGE_SIZE } from './s3-listing';
@@ -239,16 +239,17 @@ function createClient(options: S3BlobStoreSettings): S3Client {
     retryStrategy: new DeadlineRetryStrategy(),
     logger: QUIET_SDK_LOGGER,
   });
-  // Every command, those of lib-storage's Upload included, passes here.
+  // Every command, those of lib-storage's Upload included, passes here: a full store and an
+  // unreachable one are told apart from every other failure in one place.
   client.middlewareStack.add(
     (next) => async (args) => {
       try {
         return await next(args);
       } catch (error) {
-        throw lackOfSpace(error) ?? error;
+        throw lackOfSpace(error) ?? outage(error) ?? error;
       }
     },
-    { step: 'initialize', name: 'berthLackOfSpace' },
+    { step: 'initialize', name: 'berthFailures' },
   );
   return client;
 }

@@ -1,4 +1,5 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
+import { BackendUnavailableError, isNetworkFailure } from '@berth/backend-errors';
 import { StorageFullError } from '../errors';
 
 /** The object asked for does not exist (its bucket does). */
@@ -40,4 +41,17 @@ export function lackOfSpace(error: unknown): StorageFullError | undefined {
   const status = error.$metadata.httpStatusCode;
   if (!LACK_OF_SPACE.has(error.name) && status !== 507) return undefined;
   return new StorageFullError(`${error.name}, HTTP ${status ?? 'status unknown'}`, { cause: error });
+}
+
+// The SDK's connection and request timeouts, and the adapter's own deadlines, are named
+// TimeoutError; RequestTimeout is S3 giving up on a request body that stopped coming.
+const UNAVAILABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout']);
+
+/** The store cannot be reached or does not answer right now; undefined for any other error. */
+export function outage(error: unknown): BackendUnavailableError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  const unavailable =
+    isNetworkFailure(error) || UNAVAILABLE_NAMES.has(error.name) || (status !== undefined && status >= 500);
+  return unavailable ? new BackendUnavailableError('blobs', error) : undefined;
 }

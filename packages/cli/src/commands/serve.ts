@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import type { MetadataStore } from '@berth/metadata-store';
 import {
   createLogger,
   guardProcess,
@@ -14,7 +13,7 @@ import {
 } from '@berth/server';
 import type { Logger } from 'pino';
 import { defineCommand, type Command, type CommandContext } from '../command';
-import { commandChannel, type CommandRunner } from '../local-channel';
+import { commandChannel, type CommandRunner, type LentServices } from '../local-channel';
 
 /** `serve`, running the commands that other processes send it with `runForwarded`. */
 export function serveCommand(runForwarded: CommandRunner): Command {
@@ -45,12 +44,12 @@ async function runServe(context: CommandContext, runForwarded: CommandRunner): P
     return;
   }
   // Lent to commands sent over the embedded data directory's socket while the registry serves.
-  let lentStore: MetadataStore | undefined;
-  const channel = commandChannel(runForwarded, context.env, () => lentStore);
+  let lent: LentServices | undefined;
+  const channel = commandChannel(runForwarded, context.env, () => lent);
   const running = await startOrExit(config, logger, { metadataHolder: { command: 'berth serve', channel } });
-  lentStore = running.registry.backends.metadata;
+  lent = { store: running.registry.backends.metadata, gc: running.registry.gc };
   onStopSignal((signal) => {
-    lentStore = undefined;
+    lent = undefined;
     logger.info({ signal }, 'stopping: no longer ready, finishing requests in flight');
     running.stop().then(
       () => process.exit(0),

@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '../../../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 // The variables the README's examples expect the reader to have set.
 const READER_ENV = { ADMIN_PASSWORD: 'readme-admin-password-1', ALICE_PASSWORD: 'readme-alice-password-1' };
-const CLI_COMMANDS = 'serve|migrate|config|repo|tag|manifest|user|namespace|member|robot|auth';
+const CLI_COMMANDS = 'serve|migrate|config|repo|tag|manifest|gc|user|namespace|member|robot|auth';
 
 /** The lines of the README's shell code blocks, in order, without their trailing comments. */
 function shellLines(): string[] {

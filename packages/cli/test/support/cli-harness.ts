@@ -85,8 +85,11 @@ function text(stream: PassThrough): string {
   return (stream.read() as Buffer | null)?.toString('utf8') ?? '';
 }
 
-/** The CLI on a fresh database, opened before this describe block's tests and dropped after. */
-export function cliOn(backend: MetadataBackend) {
+/**
+ * The CLI on a fresh database, opened before this describe block's tests and dropped after;
+ * `extraEnv` configures the rest (a blob store, say).
+ */
+export function cliOn(backend: MetadataBackend, extraEnv: NodeJS.ProcessEnv = {}) {
   let database: Awaited<ReturnType<MetadataBackend['open']>> | undefined;
   beforeAll(async () => {
     database = await backend.open();
@@ -94,7 +97,7 @@ export function cliOn(backend: MetadataBackend) {
   afterAll(() => database?.close());
   const env = () => {
     if (!database) throw new Error('the database is not open yet');
-    return database.env;
+    return { ...database.env, ...extraEnv };
   };
   /** Seeds or looks at the database as the commands open it: through the store, or in SQL. */
   const metadata = <T>(work: (metadata: Metadata) => Promise<T>) => withMetadata(env(), work);

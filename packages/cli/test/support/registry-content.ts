@@ -55,3 +55,23 @@ export async function pushImage(
   if (result.status !== 'stored') throw new Error(`could not store ${label}: ${JSON.stringify(result)}`);
   return manifest;
 }
+
+/** An image manifest whose config is `blobs[0]` and layers the rest, for blobs already stored. */
+export function imageOf(blobs: readonly { digest: string; size: number }[]): NewManifest {
+  const [config, ...layers] = blobs.map(({ digest, size }) => ({ digest, size }));
+  const payload = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: IMAGE_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: layers.map((layer) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer })),
+    }),
+  );
+  return {
+    digest: digestOf(payload),
+    mediaType: IMAGE_MANIFEST,
+    payload,
+    blobDigests: blobs.map((blob) => blob.digest),
+    manifestDigests: [],
+  };
+}

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { reportingOutages } from '@berth/backend-errors';
+import { ReplyError } from 'ioredis';
 import type { ChannelListener, ChannelSubscription } from '../channels';
 import type { Coordinator, LockHandle, VersionedValue } from '../coordinator';
 import type { TokenBucketLimit, TokenBucketResult } from '../rate-limit';
@@ -63,13 +65,13 @@ export class RedisCoordinator implements Coordinator {
   }
 
   async get(key: string): Promise<VersionedValue | undefined> {
-    const [version, value] = await this.redis.hmget(this.recordKey(key), 'v', 'value');
+    const [version, value] = await this.call(() => this.redis.hmget(this.recordKey(key), 'v', 'value'));
     return version == null || value == null ? undefined : { value, version: Number(version) };
   }
 
   async create(key: string, value: string, ttlMs: number): Promise<boolean> {
     assertValidTtl(ttlMs);
-    return (await this.redis.createRecord(this.recordKey(key), value, ttlMs)) === 1;
+    return (await this.call(() => this.redis.createRecord(this.recordKey(key), value, ttlMs))) === 1;
   }
 
   async compareAndSet(
@@ -79,48 +81,47 @@ export class RedisCoordinator implements Coordinator {
     ttlMs: number,
   ): Promise<number | undefined> {
     assertValidTtl(ttlMs);
-    const version = await this.redis.compareAndSetRecord(this.recordKey(key), expectedVersion, value, ttlMs);
+    const version = await this.call(() =>
+      this.redis.compareAndSetRecord(this.recordKey(key), expectedVersion, value, ttlMs),
+    );
     return version ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     assertValidTtl(ttlMs);
-    await this.redis.setRecord(this.recordKey(key), value, ttlMs);
+    await this.call(() => this.redis.setRecord(this.recordKey(key), value, ttlMs));
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.redis.del(this.recordKey(key))) === 1;
+    return (await this.call(() => this.redis.del(this.recordKey(key)))) === 1;
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<LockHandle | undefined> {
     assertValidTtl(ttlMs);
     const token = randomUUID();
-    const reply = await this.redis.set(this.lockKey(name), token, 'PX', ttlMs, 'NX');
+    const reply = await this.call(() => this.redis.set(this.lockKey(name), token, 'PX', ttlMs, 'NX'));
     return reply === 'OK' ? { name, token } : undefined;
   }
 
   async extendLock(lock: LockHandle, ttlMs: number): Promise<boolean> {
     assertValidTtl(ttlMs);
-    return (await this.redis.extendLock(this.lockKey(lock.name), lock.token, ttlMs)) === 1;
+    return (await this.call(() => this.redis.extendLock(this.lockKey(lock.name), lock.token, ttlMs))) === 1;
   }
 
   async releaseLock(lock: LockHandle): Promise<boolean> {
-    return (await this.redis.releaseLock(this.lockKey(lock.name), lock.token)) === 1;
+    return (await this.call(() => this.redis.releaseLock(this.lockKey(lock.name), lock.token))) === 1;
   }
 
   async takeTokens(bucket: string, limit: TokenBucketLimit, cost: number): Promise<TokenBucketResult> {
     assertValidTake(limit, cost);
-    const [allowed, remaining, retryAfterMs] = await this.redis.takeTokens(
-      this.bucketKey(bucket),
-      limit.capacity,
-      limit.refillPerSecond,
-      cost,
+    const [allowed, remaining, retryAfterMs] = await this.call(() =>
+      this.redis.takeTokens(this.bucketKey(bucket), limit.capacity, limit.refillPerSecond, cost),
     );
     return { allowed: allowed === 1, remaining, retryAfterMs };
   }
 
   async publish(channel: string, message: string): Promise<void> {
-    await this.redis.publish(this.channelName(channel), message);
+    await this.call(() => this.redis.publish(this.channelName(channel), message));
   }
 
   subscribe(channel: string, listener: ChannelListener): ChannelSubscription {
@@ -163,6 +164,15 @@ export class RedisCoordinator implements Coordinator {
       // Without a connection nothing is in flight, and a queued QUIT would wait for Redis to return.
       this.redis.disconnect();
     }
+  }
+
+  /**
+   * Runs a command, reporting a failure that is not Redis's own answer (a ReplyError: a script
+   * or command refused) as BackendUnavailableError: with maxRetriesPerRequest 0, ioredis fails
+   * a command that way when the connection drops or cannot be made, or at commandTimeout.
+   */
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    return reportingOutages('coordinator', (error) => !(error instanceof ReplyError), command);
   }
 
   private recordKey(key: string): string {

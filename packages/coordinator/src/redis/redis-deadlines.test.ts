@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '@berth/backend-errors';
 import { redisTestUrl, uniqueKeyPrefix } from '@berth/testing/redis';
 import { stallProxyFor, timeToFail, type StallProxy } from '@berth/testing/stall-proxy';
 import { RedisCoordinator } from './redis-coordinator';
@@ -25,10 +26,11 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-/** How long `work` took to fail, and with what message. */
+/** How long `work` took to fail, reported as an outage, and with what message from ioredis. */
 async function failure(work: () => Promise<unknown>): Promise<{ ms: number; message: string }> {
   const { ms, error } = await timeToFail(work);
-  return { ms, message: error.message };
+  expect(error).toBeInstanceOf(BackendUnavailableError);
+  return { ms, message: (error.cause as Error).message };
 }
 
 describe('Redis deadlines, through a proxy that can freeze the server', () => {

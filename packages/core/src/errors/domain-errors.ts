@@ -108,8 +108,3 @@ export class RangeNotSatisfiableError extends RegistryError {
 export class InvalidPaginationError extends RegistryError {
   readonly code = 'PAGINATION_NUMBER_INVALID';
 }
-
-/** A backend is down or timed out; the request may be retried. */
-export class BackendUnavailableError extends RegistryError {
-  readonly code = 'UNAVAILABLE';
-}

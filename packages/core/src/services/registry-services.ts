@@ -2,6 +2,8 @@ import type { BlobStore } from '@berth/blob-store';
 import type { Coordinator } from '@berth/coordinator';
 import type { MetadataStore } from '@berth/metadata-store';
 import { BlobService } from './blob-service';
+import { GcRunLog } from './gc-run-log';
+import { GcService } from './gc-service';
 import { ManifestCache, type ManifestCacheObserver, type ManifestCacheSettings } from './manifest-cache';
 import { createMetadataServices, type MetadataServices } from './metadata-services';
 import { EventPruner, type EventLagObserver } from '../workers/event-pruner';
@@ -28,6 +30,8 @@ export interface RegistryServices extends MetadataServices {
   blobs: BlobService;
   uploads: UploadService;
   janitor: UploadJanitor;
+  /** Operating garbage collection: status, dry run, a run now (through `workers`). */
+  gc: GcService;
   /** The background work: upload janitor, event pruning, garbage collection. Started by whoever composes the registry. */
   workers: WorkerRuntime;
   /** Stops what the services run in the background. */
@@ -82,11 +86,13 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     },
     settings.eventLagObserver,
   );
-  const gc = new GarbageCollector({
+  // In front of the observers given, so that status and a run now can tell what runs did.
+  const gcRuns = new GcRunLog();
+  const collector = new GarbageCollector({
     reviews: metadata.gc,
     blobs,
     intervalMs: settings.gcIntervalSeconds * 1000,
-    ...(settings.gcObserver ? { observer: settings.gcObserver } : {}),
+    observer: gcRuns.observingWorker(settings.gcObserver),
   });
   const orphans = new OrphanSweeper({
     blobs,
@@ -96,7 +102,11 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     intervalMs: settings.orphans.sweepIntervalSeconds * 1000,
     ...(settings.orphanObserver ? { observer: settings.orphanObserver } : {}),
   });
-  const workers = new WorkerRuntime(coordinator, [janitor, pruner, gc, orphans], settings.workerObserver);
+  const workers = new WorkerRuntime(
+    coordinator,
+    [janitor, pruner, collector, orphans],
+    gcRuns.observingRuntime(collector.name, settings.workerObserver),
+  );
   return {
     ...createMetadataServices(metadata, {
       manifestMaxBytes: settings.manifestMaxBytes,
@@ -116,6 +126,15 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
       ...(settings.uploadObserver ? { observer: settings.uploadObserver } : {}),
     }),
     janitor,
+    gc: new GcService({
+      reviews: metadata.gc,
+      collector: {
+        workers,
+        worker: collector.name,
+        runs: gcRuns,
+        intervalSeconds: settings.gcIntervalSeconds,
+      },
+    }),
     workers,
     async close() {
       await Promise.all([workers.stop(), manifestCache?.close()]);

@@ -23,6 +23,8 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
     beforeEach(async () => {
       ({ store, cleanup } = await makeStore());
       expect(await store.gc.stats()).toEqual({
+        at: expect.any(Date),
+        timing: { reviewDelaySeconds: 86_400, reviewJitterSeconds: 3_600 },
         links: { queued: 0, due: 0 },
         blobs: { queued: 0, due: 0, dueBytes: 0 },
       });
@@ -146,6 +148,28 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       await store.addBlob('app', blob('again'));
       await store.linkBlob('mirror', blob('again').digest);
       expect(await store.gc.stats()).toMatchObject({ links: { queued: 4, due: 0 } });
+    });
+
+    it('counts by the database clock: the timing in force, the oldest review due, the next to come', async () => {
+      await store.gc.configure(NOW);
+      await store.addBlob('app', blob('due', 300));
+      await store.unlinkBlob('app', blob('due', 300).digest);
+      await store.gc.configure(LATER);
+      await store.addBlob('app', blob('waiting'));
+      const { at, timing, links, blobs } = await store.gc.stats();
+      expect(timing).toEqual(LATER);
+      expect(links).toEqual({
+        queued: 2,
+        due: 1,
+        oldestDueAt: expect.any(Date),
+        nextDueAt: expect.any(Date),
+      });
+      expect(blobs).toEqual({ queued: 1, due: 1, dueBytes: 300, oldestDueAt: expect.any(Date) });
+      expect(links.oldestDueAt!.getTime()).toBeLessThanOrEqual(at.getTime());
+      expect(blobs.oldestDueAt!.getTime()).toBeLessThanOrEqual(at.getTime());
+      const waitMs = links.nextDueAt!.getTime() - at.getTime();
+      expect(waitMs).toBeGreaterThan(3_500_000);
+      expect(waitMs).toBeLessThanOrEqual(3_600_000);
     });
 
     it('never removes a link or deletes a blob twice when several review at once', async () => {

@@ -1,3 +1,4 @@
+import { isNetworkFailure, reportingOutages } from '@berth/backend-errors';
 import { Pool, TypeOverrides, type PoolClient, type QueryConfig } from 'pg';
 import { parseInt8 } from './parse-int8';
 import { postgresOptionsSchema, type PgDatabaseOptions } from './pg-options';
@@ -10,12 +11,44 @@ const ANSWER_MARGIN_MS = 1_000;
 // pg's error for a query whose answer did not arrive within its query_timeout.
 const UNANSWERED = 'Query read timeout';
 
+// PostgreSQL's codes for a server going away, refusing connections or overloaded, and its
+// cancellation of a statement at its deadline (the registry cancels nothing itself).
+const OUTAGE_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '57014',
+]);
+// pg's own deadlines and lost connections carry nothing but a message.
+const OUTAGE_MESSAGES =
+  /Connection terminated|Connection is closed|not queryable|timeout exceeded when trying to connect|Query read timeout/i;
+
+/** Whether a pg failure means the server cannot be reached or does not answer right now. */
+function isPostgresOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    isNetworkFailure(error) ||
+    (typeof code === 'string' && OUTAGE_CODES.has(code)) ||
+    OUTAGE_MESSAGES.test(error.message)
+  );
+}
+
 /** A query with pg's per-query read deadline, which its type declarations leave out. */
 interface TimedQuery extends QueryConfig {
   query_timeout: number;
 }
 
-/** A SqlDatabase over a pool of PostgreSQL connections. */
+/**
+ * A SqlDatabase over a pool of PostgreSQL connections. Failures that mean PostgreSQL is out of
+ * reach are BackendUnavailableError; every other error is pg's own.
+ */
 export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres';
   readonly #pool: Pool;
@@ -45,14 +78,18 @@ export class PgDatabase implements SqlDatabase {
   }
 
   query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
-    return this.#client.query<Row>(text, params);
+    return reportingOutages('metadata', isPostgresOutage, () => this.#client.query<Row>(text, params));
   }
 
   execute(script: string): Promise<void> {
-    return this.#client.execute(script);
+    return reportingOutages('metadata', isPostgresOutage, () => this.#client.execute(script));
   }
 
-  async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+    return reportingOutages('metadata', isPostgresOutage, () => this.#transaction(work));
+  }
+
+  async #transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     const connection = await this.#pool.connect();
     const tx = sqlClient(connection, this.#answerTimeoutMs);
     let broken: Error | undefined;

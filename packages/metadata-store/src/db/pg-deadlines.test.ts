@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '@berth/backend-errors';
 import { createTestDatabase, type TestDatabase } from '@berth/testing/postgres';
 import { stallProxyFor, timeToFail, type StallProxy } from '@berth/testing/stall-proxy';
 import { PgDatabase } from './pg-database';
@@ -32,12 +33,14 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** How long `work` took to fail, and with what message and code. */
+/** How long `work` took to fail, reported as an outage, and with what message and code from pg. */
 async function failure(
   work: () => Promise<unknown>,
 ): Promise<{ ms: number; message: string; code: unknown }> {
   const { ms, error } = await timeToFail(work);
-  return { ms, message: error.message, code: (error as { code?: unknown }).code };
+  expect(error).toBeInstanceOf(BackendUnavailableError);
+  const cause = error.cause as Error;
+  return { ms, message: cause.message, code: (cause as { code?: unknown }).code };
 }
 
 describe('PostgreSQL deadlines, through a proxy that can freeze the server', () => {

@@ -12,10 +12,47 @@ export interface RemovedLink {
   digest: string;
 }
 
+/** One review queue, as counts and times by the database's clock. */
+export interface QueueStats {
+  queued: number;
+  due: number;
+  /** When the review due longest ago came due; undefined when none is due. */
+  oldestDueAt?: Date;
+  /** When the next review that is not due yet comes due; undefined when none waits. */
+  nextDueAt?: Date;
+}
+
 /** The review queues, as counts. */
 export interface ReviewQueueStats {
-  links: { queued: number; due: number };
-  blobs: { queued: number; due: number; dueBytes: number };
+  /** The database's clock when counted: what is due is due by it. */
+  at: Date;
+  /** The timing in force (the defaults until a process configures it). */
+  timing: ReviewTiming;
+  links: QueueStats;
+  blobs: QueueStats & { dueBytes: number };
+}
+
+/** A link that reviewing what is due would remove, with the size of its blob. */
+export interface PreviewedLink {
+  repository: string;
+  digest: string;
+  size: number;
+}
+
+/** A blob whose row, then object, reviewing what is due would delete. */
+export interface PreviewedBlob {
+  digest: string;
+  size: number;
+}
+
+/**
+ * What reviewing everything due at `at`, links then blobs until nothing is due, would remove if
+ * nothing else wrote meanwhile. Links are ordered by repository then digest, blobs by digest.
+ */
+export interface ReviewPreview {
+  at: Date;
+  links: PreviewedLink[];
+  blobs: PreviewedBlob[];
 }
 
 /**
@@ -40,5 +77,13 @@ export interface GcReviews {
    * row whose object is gone.
    */
   reviewDueBlobs(limit: number): Promise<BlobRecord[]>;
+  /**
+   * What `reviewDueLinks` and `reviewDueBlobs`, called until nothing is due, would remove now,
+   * read in one snapshot and changing nothing. A link removed queues its blob's review after the
+   * delay, so such a blob is deleted by the same reviews only with no delay and no jitter. It
+   * differs from what the reviews then do only by what changes meanwhile: writes, reviews of
+   * other processes, a repository being written (skipped), reviews coming due as time passes.
+   */
+  previewDueReviews(): Promise<ReviewPreview>;
   stats(): Promise<ReviewQueueStats>;
 }

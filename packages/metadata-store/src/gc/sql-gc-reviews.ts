@@ -2,7 +2,15 @@ import type { SqlClient, SqlDatabase } from '../db/sql-database';
 import { recordChanges } from '../events/event-rows';
 import type { BlobRecord } from '../model';
 import { toBlobRecord, type BlobRow } from '../store/rows';
-import type { GcReviews, RemovedLink, ReviewQueueStats, ReviewTiming } from './gc-reviews';
+import type {
+  GcReviews,
+  QueueStats,
+  RemovedLink,
+  ReviewPreview,
+  ReviewQueueStats,
+  ReviewTiming,
+} from './gc-reviews';
+import { previewDueReviews } from './review-preview';
 
 /** Who garbage collection's changes are recorded as. */
 const GC_ACTOR = { actor: 'gc' };
@@ -56,32 +64,69 @@ export class SqlGcReviews implements GcReviews {
     return deleted;
   }
 
+  previewDueReviews(): Promise<ReviewPreview> {
+    return previewDueReviews(this.db);
+  }
+
   async stats(): Promise<ReviewQueueStats> {
-    const [row] = await this.db.query<{
-      links_queued: number;
-      links_due: number;
-      blobs_queued: number;
-      blobs_due: number;
-      blobs_due_bytes: number;
-    }>(
-      `SELECT
-         (SELECT count(*)::int FROM gc_link_reviews) AS links_queued,
-         (SELECT count(*)::int FROM gc_link_reviews WHERE review_after <= now()) AS links_due,
-         (SELECT count(*)::int FROM gc_blob_reviews) AS blobs_queued,
-         (SELECT count(*)::int FROM gc_blob_reviews WHERE review_after <= now()) AS blobs_due,
-         (SELECT coalesce(sum(b.size), 0)::int8 FROM gc_blob_reviews g JOIN blobs b ON b.digest = g.blob_digest
-          WHERE g.review_after <= now()) AS blobs_due_bytes`,
-    );
+    const [row] = await this.db.query<StatsRow>(STATS_SQL);
+    if (!row) throw new Error('the queue statistics query returned no row');
     return {
-      links: { queued: row?.links_queued ?? 0, due: row?.links_due ?? 0 },
+      at: row.at,
+      timing: { reviewDelaySeconds: row.delay_seconds, reviewJitterSeconds: row.jitter_seconds },
+      links: queueStats(row.links_queued, row.links_due, row.links_oldest_due_at, row.links_next_due_at),
       blobs: {
-        queued: row?.blobs_queued ?? 0,
-        due: row?.blobs_due ?? 0,
-        dueBytes: row?.blobs_due_bytes ?? 0,
+        ...queueStats(row.blobs_queued, row.blobs_due, row.blobs_oldest_due_at, row.blobs_next_due_at),
+        dueBytes: row.blobs_due_bytes,
       },
     };
   }
 }
+
+interface StatsRow {
+  at: Date;
+  delay_seconds: number;
+  jitter_seconds: number;
+  links_queued: number;
+  links_due: number;
+  links_oldest_due_at: Date | null;
+  links_next_due_at: Date | null;
+  blobs_queued: number;
+  blobs_due: number;
+  blobs_oldest_due_at: Date | null;
+  blobs_next_due_at: Date | null;
+  blobs_due_bytes: number;
+}
+
+function queueStats(
+  queued: number,
+  due: number,
+  oldestDueAt: Date | null,
+  nextDueAt: Date | null,
+): QueueStats {
+  return { queued, due, ...(oldestDueAt ? { oldestDueAt } : {}), ...(nextDueAt ? { nextDueAt } : {}) };
+}
+
+// Counts and times by one clock, read in one snapshot; the minima are index scans.
+const STATS_SQL = `
+WITH settings AS (
+  SELECT now() AS at,
+         extract(epoch FROM coalesce(s.review_delay, interval '24 hours'))::float8 AS delay_seconds,
+         extract(epoch FROM coalesce(s.review_jitter, interval '1 hour'))::float8 AS jitter_seconds
+  FROM (SELECT 1) AS one LEFT JOIN gc_settings s ON true
+)
+SELECT at, delay_seconds, jitter_seconds,
+  (SELECT count(*)::int FROM gc_link_reviews) AS links_queued,
+  (SELECT count(*)::int FROM gc_link_reviews WHERE review_after <= at) AS links_due,
+  (SELECT min(review_after) FROM gc_link_reviews WHERE review_after <= at) AS links_oldest_due_at,
+  (SELECT min(review_after) FROM gc_link_reviews WHERE review_after > at) AS links_next_due_at,
+  (SELECT count(*)::int FROM gc_blob_reviews) AS blobs_queued,
+  (SELECT count(*)::int FROM gc_blob_reviews WHERE review_after <= at) AS blobs_due,
+  (SELECT min(review_after) FROM gc_blob_reviews WHERE review_after <= at) AS blobs_oldest_due_at,
+  (SELECT min(review_after) FROM gc_blob_reviews WHERE review_after > at) AS blobs_next_due_at,
+  (SELECT coalesce(sum(b.size), 0)::int8 FROM gc_blob_reviews g JOIN blobs b ON b.digest = g.blob_digest
+   WHERE g.review_after <= at) AS blobs_due_bytes
+FROM settings`;
 
 /**
  * Reviews one link; true when it removed it. The repository's lock comes first, as for every

@@ -59,7 +59,11 @@ export function createApp({
   const { auth, rateLimiter, namespaces } = access;
   if (auth) {
     app.use(createTokenRoutes(auth));
-    app.use(ADMIN_PREFIX, routesMountedAt(ADMIN_PREFIX), createAdminRoutes(auth));
+    app.use(
+      ADMIN_PREFIX,
+      routesMountedAt(ADMIN_PREFIX),
+      createAdminRoutes({ ...auth, gc: services.gc, ...(rateLimiter ? { rateLimiter } : {}) }),
+    );
   }
   const routes = [
     ...createBaseRoutes(),

@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '@berth/backend-errors';
 import { StorageFullError } from '@berth/blob-store';
 import { UnstorableTextError } from '@berth/metadata-store';
 import type { NextFunction, Request, Response } from 'express';
@@ -10,40 +11,10 @@ export interface ErrorBody {
   errors: { code: ErrorCode; message: string; detail?: unknown }[];
 }
 
-// Errors from sockets and drivers that mean "a backend is unreachable right now".
-const UNAVAILABLE_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  '57P01', // PostgreSQL admin_shutdown
-  '57P03', // PostgreSQL cannot_connect_now
-  '08006', // PostgreSQL connection_failure
-  '57014', // PostgreSQL query_canceled: statement_timeout, as the registry cancels nothing itself
-]);
-
-// Error classes that drivers raise only when their backend cannot be reached: ioredis fails a
-// command this way when the connection drops or cannot be made (with maxRetriesPerRequest 0). The
-// AWS SDK names its connection and request timeouts TimeoutError, as the S3 adapter names its own
-// deadlines; RequestTimeout is S3 giving up on a request body that stopped coming.
-const UNAVAILABLE_ERROR_NAMES = new Set(['MaxRetriesPerRequestError', 'TimeoutError', 'RequestTimeout']);
-
+/** An outage: a backend out of reach (the adapters say so with one error), or out of space. */
 function isBackendOutage(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
   // Out of space is an outage for as long as it lasts: nothing of the write was kept.
-  if (error instanceof StorageFullError) return true;
-  if (UNAVAILABLE_ERROR_NAMES.has(error.name)) return true;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && UNAVAILABLE_ERROR_CODES.has(code)) return true;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (typeof status === 'number' && status >= 500) return true;
-  // pg's deadlines (connect, query read) and ioredis' commandTimeout carry nothing but a message.
-  return /Connection terminated|Connection is closed|connect ECONNREFUSED|socket hang up|timeout exceeded when trying to connect|Query read timeout|Command timed out/i.test(
-    error.message,
-  );
+  return error instanceof BackendUnavailableError || error instanceof StorageFullError;
 }
 
 /** Body-reading errors (raw-body, http-errors) that carry a client status of their own. */

@@ -2,6 +2,7 @@ import { REQUEST_CLASSES, type RequestClass } from '../config/schema';
 import { challengeScope } from './access/challenge';
 import { PULL, requirementOf, type RouteAccess } from './access/required-access';
 import {
+  ADMIN_ROUTES,
   defineRoute,
   ROUTES,
   type MethodDeclaration,
@@ -11,7 +12,7 @@ import {
 
 const NAME = 'team/app';
 
-/** A route method's access as a Docker token scope, or `login` for any authenticated caller. */
+/** A route method's access as a Docker token scope, or its kind (`login`, `globalAdmin`) where no scope says it. */
 function scopeOf(access: RouteAccess, name = NAME): string {
   return challengeScope(requirementOf(access, name)) ?? access.kind;
 }
@@ -39,9 +40,14 @@ const EXPECTED: Record<string, [scope: string, rateClass: RequestClass]> = {
   'DELETE /v2/:name/manifests/:reference': [`repository:${NAME}:delete`, 'writes'],
   'GET /v2/:name/tags/list': [`repository:${NAME}:pull`, 'manifestReads'],
   'GET /v2/:name/referrers/:digest': [`repository:${NAME}:pull`, 'manifestReads'],
+  // Operations on the whole registry, in the admin API: no token scope grants them.
+  'GET /admin/v1/gc': ['globalAdmin', 'manifestReads'],
+  'GET /admin/v1/gc/dry-run': ['globalAdmin', 'manifestReads'],
+  'POST /admin/v1/gc/runs': ['globalAdmin', 'writes'],
 };
 
-const declared: [string, MethodDeclaration][] = Object.values(ROUTES).flatMap((route: RouteDeclaration) =>
+const tables: RouteDeclaration[] = [...Object.values(ROUTES), ...Object.values(ADMIN_ROUTES)];
+const declared: [string, MethodDeclaration][] = tables.flatMap((route: RouteDeclaration) =>
   Object.entries(route.methods).map(([method, declaration]): [string, MethodDeclaration] => [
     `${method} ${route.template}`,
     declaration,
@@ -54,10 +60,26 @@ describe('the route table', () => {
   it('declares access and a rate class for every method of every route', () => {
     expect(declared.length).toBeGreaterThan(0);
     for (const [endpoint, { access, rateClass }] of declared) {
-      expect([endpoint, ['login', 'catalog', 'repository'].includes(access.kind)]).toEqual([endpoint, true]);
+      expect([endpoint, ['login', 'catalog', 'globalAdmin', 'repository'].includes(access.kind)]).toEqual([
+        endpoint,
+        true,
+      ]);
       if (access.kind === 'repository')
         expect([endpoint, access.actions.length > 0]).toEqual([endpoint, true]);
       expect([endpoint, REQUEST_CLASSES.includes(rateClass)]).toEqual([endpoint, true]);
+    }
+  });
+
+  it('leaves global admin access to the admin API, whose routes all need it', () => {
+    for (const route of Object.values(ROUTES) as RouteDeclaration[]) {
+      for (const declaration of Object.values(route.methods))
+        expect(declaration.access.kind).not.toBe('globalAdmin');
+    }
+    for (const route of Object.values(ADMIN_ROUTES) as RouteDeclaration[]) {
+      expect(route.template).toMatch(/^\/admin\/v1\//);
+      expect(route.pattern.test(route.template)).toBe(true);
+      for (const declaration of Object.values(route.methods))
+        expect(declaration.access.kind).toBe('globalAdmin');
     }
   });
 

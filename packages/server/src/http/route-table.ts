@@ -6,6 +6,7 @@ import type { RouteGuard } from './access/access-guard';
 import {
   CATALOG,
   DELETE,
+  GLOBAL_ADMIN,
   LOGIN,
   PULL,
   PUSH,
@@ -108,6 +109,30 @@ export const ROUTES = {
     template: '/v2/:name/referrers/:digest',
     pattern: /^\/v2\/(?<name>.+)\/referrers\/(?<digest>[^/]+)$/,
     methods: { GET: { access: PULL, rateClass: 'manifestReads' } },
+  },
+} as const satisfies Record<string, RouteDeclaration>;
+
+/**
+ * The admin API's routes that declare what they need here, as the OCI API's do: operations on the
+ * whole registry, for global admins only. (Its account routes, under the same prefix, leave who
+ * may do what to the administration service, which decides per namespace and per user.)
+ */
+export const ADMIN_ROUTES = {
+  gc: {
+    template: '/admin/v1/gc',
+    pattern: /^\/admin\/v1\/gc$/,
+    methods: { GET: { access: GLOBAL_ADMIN, rateClass: 'manifestReads' } },
+  },
+  gcDryRun: {
+    template: '/admin/v1/gc/dry-run',
+    pattern: /^\/admin\/v1\/gc\/dry-run$/,
+    methods: { GET: { access: GLOBAL_ADMIN, rateClass: 'manifestReads' } },
+  },
+  gcRuns: {
+    template: '/admin/v1/gc/runs',
+    pattern: /^\/admin\/v1\/gc\/runs$/,
+    // A run deletes, and may take long: it spends the budget of writes.
+    methods: { POST: { access: GLOBAL_ADMIN, rateClass: 'writes' } },
   },
 } as const satisfies Record<string, RouteDeclaration>;
 

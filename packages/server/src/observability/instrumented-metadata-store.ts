@@ -60,6 +60,7 @@ const GC_OPERATIONS = [
   'configure',
   'reviewDueLinks',
   'reviewDueBlobs',
+  'previewDueReviews',
   'stats',
 ] as const satisfies readonly MethodName<GcReviews>[];
 

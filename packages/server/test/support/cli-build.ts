@@ -8,7 +8,15 @@ const ROOT = resolve(__dirname, '../../../..');
 export const CLI_MAIN = join(ROOT, 'packages/cli/dist/main.js');
 
 // The packages compiled into the CLI, each with its own tsbuildinfo written by `tsc -b`.
-const BUILT_PACKAGES = ['blob-store', 'coordinator', 'metadata-store', 'core', 'server', 'cli'];
+const BUILT_PACKAGES = [
+  'backend-errors',
+  'blob-store',
+  'coordinator',
+  'metadata-store',
+  'core',
+  'server',
+  'cli',
+];
 
 /**
  * Builds the CLI (`tsc -b packages/cli`, as `npm run build`) unless every package's build is newer

@@ -56,19 +56,36 @@ export function createAccessGuard({ access, rateLimiter, namespaces }: AccessGua
     res.locals[IDENTITY_LOCAL] = identity;
     // Counted before authorization, so requests that will be denied spend the budget too.
     if (rateLimiter) {
-      const decision = await rateLimiter.take({
-        requestClass: endpoint.rateClass,
-        account: accountOf(identity),
-        source,
-        namespace: requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined,
-      });
-      res.setHeader('RateLimit-Limit', decision.limit);
-      res.setHeader('RateLimit-Remaining', decision.remaining);
-      if (!decision.allowed)
-        throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
+      const namespace =
+        requirement.kind === 'repository' ? namespaces.namespaceOf(requirement.name) : undefined;
+      await spendRateLimit(rateLimiter, res, endpoint, identity, source, namespace);
     }
     if (access) await authorize(req, res, access, identity, requirement);
   };
+}
+
+/**
+ * Takes a request from the budget of its route's class, saying in the headers what is left;
+ * throws TooManyRequestsError once it is spent.
+ */
+export async function spendRateLimit(
+  rateLimiter: RateLimiter,
+  res: Response,
+  endpoint: Endpoint,
+  identity: Identity,
+  source: string,
+  namespace: string | undefined,
+): Promise<void> {
+  const decision = await rateLimiter.take({
+    requestClass: endpoint.rateClass,
+    account: accountOf(identity),
+    source,
+    namespace,
+  });
+  res.setHeader('RateLimit-Limit', decision.limit);
+  res.setHeader('RateLimit-Remaining', decision.remaining);
+  if (!decision.allowed)
+    throw new TooManyRequestsError('rate limit exceeded; slow down', decision.retryAfterMs);
 }
 
 async function identify(
@@ -107,7 +124,8 @@ async function authorize(
   throw new AccessDeniedError(`${accountOf(identity)} may not do this`);
 }
 
-async function isAllowed(
+/** Whether the identity meets the requirement. */
+export async function isAllowed(
   policy: AccessPolicy,
   identity: Identity,
   requirement: Requirement,
@@ -115,6 +133,8 @@ async function isAllowed(
   switch (requirement.kind) {
     case 'login':
       return identity.kind !== 'anonymous';
+    case 'globalAdmin':
+      return identity.kind === 'user' && identity.globalAdmin;
     case 'catalog':
       return identity.kind !== 'anonymous' && policy.mayListCatalog(identity);
     case 'repository':

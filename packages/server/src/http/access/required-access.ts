@@ -9,9 +9,14 @@ export interface RepositoryAccess {
 /**
  * What a method of a route needs of its caller, in the terms of Docker token scopes: any
  * authenticated caller (`login`), the catalog (`registry:catalog:*`), or actions on the
- * repository named in the path (`repository:<name>:<actions>`).
+ * repository named in the path (`repository:<name>:<actions>`); or, beyond what any token scope
+ * grants, a global admin (`globalAdmin`), for the admin API's operations on the whole registry.
  */
-export type RouteAccess = { readonly kind: 'login' } | { readonly kind: 'catalog' } | RepositoryAccess;
+export type RouteAccess =
+  | { readonly kind: 'login' }
+  | { readonly kind: 'catalog' }
+  | { readonly kind: 'globalAdmin' }
+  | RepositoryAccess;
 
 /** Any authenticated caller: the API root, where clients learn how to log in. */
 export const LOGIN = { kind: 'login' } as const satisfies RouteAccess;
@@ -23,10 +28,15 @@ export const PULL = { kind: 'repository', actions: ['pull'] } as const satisfies
 export const PUSH = { kind: 'repository', actions: ['pull', 'push'] } as const satisfies RepositoryAccess;
 /** Deleting a repository's blobs or manifests. */
 export const DELETE = { kind: 'repository', actions: ['delete'] } as const satisfies RepositoryAccess;
+/** Operating the whole registry (garbage collection): a user who is a global admin. */
+export const GLOBAL_ADMIN = { kind: 'globalAdmin' } as const satisfies RouteAccess;
 
 /** What a request needs of its caller: its route's access, on the repository it names. */
 export type Requirement =
-  { kind: 'login' } | { kind: 'catalog' } | { kind: 'repository'; name: string; actions: RepositoryAction[] };
+  | { kind: 'login' }
+  | { kind: 'catalog' }
+  | { kind: 'globalAdmin' }
+  | { kind: 'repository'; name: string; actions: RepositoryAction[] };
 
 /** The requirement of a request to a route method declaring `access`, on repository `name`. */
 export function requirementOf(access: RouteAccess, name: string): Requirement {

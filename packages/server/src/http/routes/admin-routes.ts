@@ -3,12 +3,18 @@ import {
   AuthenticationError,
   InvalidAccountRequestError,
   type AccessAdministration,
+  type AccessPolicy,
+  type GcService,
   type Identity,
 } from '@berth/core';
 import type { CallerIdentification } from '../../auth/caller-identification';
+import type { RateLimiter } from '../../auth/rate-limiter';
 import { RequestBodyError } from '../../errors/http-errors';
+import { createAdminGuard, type AdminGuard } from '../access/admin-guard';
 import { credentialsOf } from '../access/credentials';
 import { parsePageQuery } from '../request-parsing';
+import { ROUTE_TEMPLATE_LOCAL, type Route, type RouteParams } from '../route-table';
+import { createAdminGcRoutes } from './admin-gc-routes';
 
 export const ADMIN_PREFIX = '/admin/v1';
 const BODY_LIMIT = '64kb';
@@ -17,6 +23,9 @@ const BASIC_CHALLENGE = 'Basic realm="berth admin", charset="UTF-8"';
 export interface AdminRouteDependencies {
   administration: AccessAdministration;
   identification: CallerIdentification;
+  policy: AccessPolicy;
+  gc: GcService;
+  rateLimiter?: RateLimiter;
 }
 
 type Body = Record<string, unknown>;
@@ -33,11 +42,36 @@ function bodyError(error: unknown): RequestBodyError {
 }
 type AdminHandler = (actor: Identity, req: Request, res: Response) => Promise<void>;
 
+const NO_PARAMS: RouteParams = { name: '', reference: '', digest: '', uploadId: '' };
+
 /**
- * The admin API: JSON over HTTP for users, namespaces, members and robots. Callers log in with
- * HTTP Basic; what each may do is decided by the administration service.
+ * Serves the routes of the route table's admin section: each checked by the guard for the access
+ * and rate class it declares, then handled. Other requests pass on.
  */
-export function createAdminRoutes({ administration, identification }: AdminRouteDependencies): Router {
+function dispatchDeclared(routes: readonly Route[], guard: AdminGuard) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const path = `${ADMIN_PREFIX}${req.path}`;
+    const route = routes.find((candidate) => candidate.pattern.test(path));
+    const endpoint = route?.endpoints.get(req.method);
+    if (!route || !endpoint) return next();
+    res.locals[ROUTE_TEMPLATE_LOCAL] = route.template;
+    await guard(req, res, endpoint, res.locals[ACTOR_LOCAL] as Identity);
+    await endpoint.handle(req, res, NO_PARAMS);
+  };
+}
+
+/**
+ * The admin API: JSON over HTTP for users, namespaces, members and robots, and garbage
+ * collection. Callers log in with HTTP Basic; what each may do with accounts is decided by the
+ * administration service, and the operations on the whole registry declare it in the route table.
+ */
+export function createAdminRoutes({
+  administration,
+  identification,
+  policy,
+  gc,
+  rateLimiter,
+}: AdminRouteDependencies): Router {
   const router = express.Router();
   const authenticate = async (req: Request, res: Response): Promise<Identity> => {
     try {
@@ -74,6 +108,13 @@ export function createAdminRoutes({ administration, identification }: AdminRoute
   };
   const param = (req: Request, name: string): string => String(req.params[name]);
   const done = (res: Response) => res.status(204).end();
+
+  router.use(
+    dispatchDeclared(
+      createAdminGcRoutes({ gc }),
+      createAdminGuard({ policy, ...(rateLimiter ? { rateLimiter } : {}) }),
+    ),
+  );
 
   router.get(
     '/users',
