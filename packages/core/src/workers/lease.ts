@@ -15,8 +15,7 @@ export type LeaseOutcome<T> = { held: true; value: T } | { held: false };
  * Runs `work` holding the coordinator lock `name`, so that one holder at a time does it across
  * every process of a deployment. The lock is renewed every third of `ttlMs`; a holder that dies
  * frees it within `ttlMs` however long the work takes. When a renewal finds the lock taken, or
- * renewals keep failing until less than a third of its time is left (another process may take
- * it once it expires), `signal` aborts with LeaseLostError and the run rejects with it, even if
+ * renewals keep failing past half its time (another process may take it once it expires), `signal` aborts with LeaseLostError and the run rejects with it, even if
  * the work ignored the signal: nothing it did after that may be trusted as the holder's.
  * `{ held: false }` when another holder has the lock.
  */
@@ -36,7 +35,9 @@ export async function withLease<T>(
       if (await coordinator.extendLock(lock, ttlMs)) renewedAt = Date.now();
       else lost.abort(new LeaseLostError(name));
     } catch {
-      if (Date.now() - renewedAt >= (ttlMs * 2) / 3) lost.abort(new LeaseLostError(name));
+      // Past half its time the next renewal (a third later) could come after the lock expired:
+      // give up now, while it is still held.
+      if (Date.now() - renewedAt >= ttlMs / 2) lost.abort(new LeaseLostError(name));
     }
   };
   const timer = setInterval(() => void renew(), ttlMs / 3);
