@@ -84,12 +84,8 @@ CREATE TRIGGER gc_link_removed AFTER DELETE ON repository_blobs
 CREATE FUNCTION berth_gc_manifest_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO gc_link_reviews (repository_id, blob_digest, review_after, reason)
-    SELECT OLD.repository_id, mb.blob_digest, berth_gc_due(), 'manifest deleted'
-    FROM manifest_blobs mb WHERE mb.manifest_id = OLD.id
-    ON CONFLICT (repository_id, blob_digest) DO UPDATE
-        SET review_after = greatest(gc_link_reviews.review_after, excluded.review_after),
-            reason = excluded.reason;
+    PERFORM berth_gc_queue_link_review(OLD.repository_id, mb.blob_digest, 'manifest deleted')
+    FROM manifest_blobs mb WHERE mb.manifest_id = OLD.id;
     RETURN OLD;
 END
 $$;
