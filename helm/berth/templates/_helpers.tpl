@@ -36,6 +36,170 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: server
 {{- end }}
 
+{{/*
+Selects the worker pods only. Their component label differs from the server pods', which is what
+keeps them out of the Service, the ServiceMonitor's server endpoints, the PodDisruptionBudget and the
+server Deployment's own selector without changing any of those selectors.
+*/}}
+{{- define "berth.workerSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "berth.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: worker
+{{- end }}
+
+{{/*
+The server container's environment before the role's own entries and extraEnv. The API and worker
+Deployments both include it, so that their pods cannot drift apart in configuration or credentials.
+*/}}
+{{- define "berth.env" -}}
+{{- $c := .Values.config -}}
+{{- $secretName := include "berth.secretName" . -}}
+- name: BERTH_CONFIG
+  value: /etc/berth/config/berth.yaml
+- name: BERTH_HTTP_HOST
+  value: '0.0.0.0'
+- name: BERTH_HTTP_PORT
+  value: {{ .Values.containerPort | quote }}
+{{- if eq $c.metadata.driver "postgres" }}
+- name: BERTH_METADATA_POSTGRES_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: {{ .Values.secrets.keys.postgresUrl }}
+{{- end }}
+{{- if eq $c.coordinator.driver "redis" }}
+- name: BERTH_COORDINATOR_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: {{ .Values.secrets.keys.redisUrl }}
+{{- end }}
+{{- if eq $c.blobs.driver "s3" }}
+# Optional: when the Secret has no keys, the SDK falls back to its credential chain (IRSA).
+- name: BERTH_BLOBS_S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: {{ .Values.secrets.keys.s3AccessKeyId }}
+      optional: true
+- name: BERTH_BLOBS_S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secretName }}
+      key: {{ .Values.secrets.keys.s3SecretAccessKey }}
+      optional: true
+{{- end }}
+{{- if $c.auth.enabled }}
+- name: BERTH_AUTH_SIGNING_KEY_FILE
+  value: /etc/berth/keys/signing.pem
+{{- with .Values.auth.signingKey.kid }}
+- name: BERTH_AUTH_SIGNING_KEY_KID
+  value: {{ . | quote }}
+{{- end }}
+{{- if .Values.auth.initialAdmin.enabled }}
+- name: BERTH_AUTH_INITIAL_ADMIN_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "berth.initialAdminSecretName" . }}
+      key: {{ .Values.auth.initialAdmin.usernameKey }}
+- name: BERTH_AUTH_INITIAL_ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "berth.initialAdminSecretName" . }}
+      key: {{ .Values.auth.initialAdmin.passwordKey }}
+{{- end }}
+{{- end }}
+{{- if .Values.extraCaCerts }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /etc/berth/ca/ca.pem
+{{- end }}
+{{- end }}
+
+{{/* The server container's mounts, in the API and worker pods alike. */}}
+{{- define "berth.volumeMounts" -}}
+{{- $c := .Values.config -}}
+{{- $embedded := include "berth.embedded" . -}}
+- name: config
+  mountPath: /etc/berth/config
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- if $embedded }}
+- name: data
+  mountPath: /data
+{{- end }}
+{{- if .Values.extraCaCerts }}
+- name: ca
+  mountPath: /etc/berth/ca
+  readOnly: true
+{{- end }}
+{{- if $c.auth.enabled }}
+- name: signing-key
+  mountPath: /etc/berth/keys
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The server pods' volumes, in the API and worker pods alike. */}}
+{{- define "berth.volumes" -}}
+{{- $c := .Values.config -}}
+{{- $embedded := include "berth.embedded" . -}}
+- name: config
+  configMap:
+    name: {{ include "berth.fullname" . }}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- if $embedded }}
+- name: data
+  {{- if .Values.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ default (printf "%s-data" (include "berth.fullname" .)) .Values.persistence.existingClaim }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- if .Values.extraCaCerts }}
+- name: ca
+  configMap:
+    name: {{ include "berth.fullname" . }}-ca
+{{- end }}
+{{- if $c.auth.enabled }}
+# Only the key is mounted, under a fixed name, whatever else the Secret holds. Its group is the
+# pod's fsGroup, through which the berth user reads it; other users cannot.
+- name: signing-key
+  secret:
+    secretName: {{ include "berth.signingKeySecretName" . }}
+    # 0440, in decimal: YAML 1.1 and 1.2 parsers disagree on a leading zero.
+    defaultMode: 288
+    items:
+      - key: {{ .Values.auth.signingKey.secretKey }}
+        path: signing.pem
+{{- end }}
+{{- end }}
+
+{{/*
+Selects the server pods and, when there are any, the worker pods (or their Services): for what
+applies to both alike, the NetworkPolicy and the ServiceMonitor. Without worker pods it is
+berth.selectorLabels, as it was before they existed.
+*/}}
+{{- define "berth.podsSelector" -}}
+{{- if .Values.worker.enabled -}}
+matchLabels:
+  app.kubernetes.io/name: {{ include "berth.name" . }}
+  app.kubernetes.io/instance: {{ .Release.Name }}
+matchExpressions:
+  - key: app.kubernetes.io/component
+    operator: In
+    values:
+      - server
+      - worker
+{{- else -}}
+matchLabels:
+  {{- include "berth.selectorLabels" . | nindent 2 }}
+{{- end -}}
+{{- end }}
+
 {{- define "berth.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "berth.fullname" .) .Values.serviceAccount.name }}
@@ -151,6 +315,12 @@ stateless shape.
 {{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) -}}
 {{- fail (printf "replicaCount above 1 and autoscaling.enabled need the stateless shape, but with %s the state is inside the one pod: set config.blobs.driver=s3, config.metadata.driver=postgres and config.coordinator.driver=redis with their settings (see ci/stateless-values.yaml), or keep replicaCount=1" (include "berth.embeddedParts" .)) -}}
 {{- end -}}
+{{- if .Values.worker.enabled -}}
+{{- fail (printf "worker.enabled needs the stateless shape, but with %s the state is inside the one API pod, where worker pods cannot reach it: set config.blobs.driver=s3, config.metadata.driver=postgres and config.coordinator.driver=redis with their settings (see ci/stateless-values.yaml), or keep worker.enabled=false" (include "berth.embeddedParts" .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.worker.enabled (not $c.workers.enabled) -}}
+{{- fail "worker.enabled runs the background work in worker pods, but config.workers.enabled=false turns it off everywhere: set config.workers.enabled=true, or worker.enabled=false to run none" -}}
 {{- end -}}
 {{- /* Values of the stateless shape left beside an embedded driver: an upgrade from a chart whose defaults were s3, postgres and redis. */ -}}
 {{- if and (eq $c.blobs.driver "filesystem") $c.blobs.s3.bucket -}}

@@ -12,6 +12,7 @@ const PASS_THROUGH: Record<string, string> = {
   podSecurityContext: 'toYaml into the securityContext of the server and migration pods',
   securityContext: 'toYaml into the securityContext of the server and migration containers',
   resources: "toYaml into the server container's resources",
+  'worker.resources': "toYaml into the worker container's resources",
   'migrations.resources': "toYaml into the migration container's resources",
   livenessProbe: 'toYaml into the server container as its livenessProbe',
   readinessProbe: 'toYaml into the server container as its readinessProbe',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig, type Config } from '@berth/server';
 import { readRepoFile, repoFiles } from './repo';
-import { documentsOf, stripTemplate, variantsOf } from './template-yaml';
+import { definitionsOf, documentsOf, stripTemplate, variantsOf } from './template-yaml';
 import { isTree, valueAt, withoutEmpty, type Tree } from './tree';
 
 export const CHART = 'helm/berth';
@@ -36,18 +36,19 @@ export interface EnvEntry {
   secretKeyAction?: string;
 }
 
-/** The server container's env entries, from every branch of deployment.yaml. */
+/**
+ * The server container's env entries, from every branch of the `berth.env` definition that the API
+ * and the worker Deployments both include. The entry each adds for its role (workers off in the API
+ * pods when worker pods run them, on in those) is not among them; chart-workers.test.ts renders those.
+ */
 export function deploymentEnv(): EnvEntry[] {
-  const stripped = stripTemplate(readRepoFile(`${CHART}/templates/deployment.yaml`));
+  const stripped = stripTemplate(readRepoFile(`${CHART}/templates/_helpers.tpl`));
+  const definition = definitionsOf(stripped.items).get('berth.env');
+  if (definition === undefined) throw new Error(`${CHART}/templates/_helpers.tpl defines no berth.env`);
   const entries = new Map<string, EnvEntry>();
-  for (const variant of variantsOf(stripped.items)) {
-    for (const document of documentsOf(variant)) {
-      if (!isTree(document) || document.kind !== 'Deployment') continue;
-      const containers = valueAt(document, ['spec', 'template', 'spec', 'containers']);
-      const server = (Array.isArray(containers) ? containers : []).find(
-        (container: unknown) => isTree(container) && container.name === 'berth',
-      ) as Tree | undefined;
-      for (const entry of (Array.isArray(server?.env) ? (server.env as unknown[]) : []).filter(isTree)) {
+  for (const variant of variantsOf(definition)) {
+    for (const list of documentsOf(variant)) {
+      for (const entry of (Array.isArray(list) ? (list as unknown[]) : []).filter(isTree)) {
         if (typeof entry.name !== 'string' || entries.has(entry.name)) continue;
         const found: EnvEntry = { name: entry.name };
         if (typeof entry.value === 'string') {
