@@ -160,6 +160,7 @@ export function createRegistry(config: Config, opened: Backends, logger: Logger)
       { err: error, key },
       'could not delete the object of a reclaimed blob; the orphan sweep will',
     );
+  metrics.gc.readQueuesFrom(() => backends.metadata.gc.stats());
   metrics.workers.track(workers.names);
   if (config.workers.enabled) workers.start();
   let draining = false;

@@ -50,9 +50,8 @@ export interface GcDryRun {
   totals: { links: number; linkBytes: number; blobs: number; blobBytes: number };
 }
 
-/** What `runNow` did: its runs of the worker together, and what is still due after them. */
+/** What `runNow` did: its run of the worker, and what is still due after it. */
 export interface GcRunNowReport extends Omit<GcRunReport, 'outcome'> {
-  runs: number;
   /** Still due: reviews in repositories being written, or come due meanwhile. */
   remaining: { linksDue: number; blobsDue: number };
 }
@@ -104,25 +103,12 @@ export function gcDryRunOf(preview: ReviewPreview): GcDryRun {
   };
 }
 
-/** Runs of the worker as one: from the first start to the last end, their removals summed. */
-export function gcRunNowReportOf(runs: readonly GcRunReport[], after: ReviewQueueStats): GcRunNowReport {
-  const first = runs[0];
-  const last = runs.at(-1);
-  if (!first || !last) throw new Error('a report needs at least one run');
-  const sum = (
-    field: 'seconds' | 'linksRemoved' | 'blobsReclaimed' | 'bytesReclaimed' | 'objectDeleteFailures',
-  ) => runs.reduce((total, run) => total + run[field], 0);
-  return {
-    startedAt: first.startedAt,
-    endedAt: last.endedAt,
-    seconds: sum('seconds'),
-    runs: runs.length,
-    linksRemoved: sum('linksRemoved'),
-    blobsReclaimed: sum('blobsReclaimed'),
-    bytesReclaimed: sum('bytesReclaimed'),
-    objectDeleteFailures: sum('objectDeleteFailures'),
-    remaining: { linksDue: after.links.due, blobsDue: after.blobs.due },
-  };
+/** A run now as reported: what the run removed, and what it left due. */
+export function gcRunNowReportOf(
+  { outcome: _outcome, ...run }: GcRunReport,
+  after: ReviewQueueStats,
+): GcRunNowReport {
+  return { ...run, remaining: { linksDue: after.links.due, blobsDue: after.blobs.due } };
 }
 
 function sumOfSizes(items: readonly { size: number }[]): number {

@@ -61,7 +61,6 @@ export class GcRunLog {
         this.#tally.objectDeleteFailures += 1;
         next?.objectDeleteFailed(key, error);
       },
-      queues: (stats) => next?.queues(stats),
     };
   }
 

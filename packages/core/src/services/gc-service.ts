@@ -1,4 +1,4 @@
-import type { GcReviews, ReviewQueueStats } from '@berth/metadata-store';
+import type { GcReviews } from '@berth/metadata-store';
 import type { WorkerRuntime } from '../workers/worker-runtime';
 import {
   gcDryRunOf,
@@ -48,23 +48,15 @@ export class GcService {
   }
 
   /**
-   * Runs the worker now, again while a run leaves fewer reviews due than it found (one run may
-   * stop at a batch that removed less than it reviewed), until nothing is due or a run makes no
-   * headway: what is left is then held by writes, and waits for a later run. Throws what a run
-   * failed with.
+   * Runs the worker now, once: a run reviews until nothing due is left that it can review, so what
+   * is still due after it is held by writes, or came due meanwhile, and waits for a later run.
+   * Throws what the run failed with.
    */
   async runNow(): Promise<GcRunNowReport> {
     const { reviews, collector } = this.deps;
     if (!collector) throw new Error('garbage collection cannot run in this process');
-    const runs: GcRunReport[] = [];
-    let due = dueCount(await reviews.stats());
-    for (;;) {
-      runs.push(await runOnce(collector));
-      const after = await reviews.stats();
-      const left = dueCount(after);
-      if (left === 0 || left >= due) return gcRunNowReportOf(runs, after);
-      due = left;
-    }
+    const run = await runOnce(collector);
+    return gcRunNowReportOf(run, await reviews.stats());
   }
 }
 
@@ -77,8 +69,4 @@ async function runOnce({ workers, worker, runs }: GcCollector): Promise<GcRunRep
     throw error instanceof Error ? error : new Error(`the ${worker} worker failed`, { cause: error });
   }
   return recorded.report;
-}
-
-function dueCount({ links, blobs }: ReviewQueueStats): number {
-  return links.due + blobs.due;
 }

@@ -1,16 +1,15 @@
 import type { BlobStore } from '@berth/blob-store';
-import type { GcReviews, ReviewQueueStats } from '@berth/metadata-store';
+import type { GcReviews } from '@berth/metadata-store';
 import type { Worker } from './worker';
 
 const BATCH = 100;
 
-/** Reports what garbage collection reclaims and how its queues stand. */
+/** Reports what garbage collection reclaims. */
 export interface GcObserver {
   linkRemoved(): void;
   blobReclaimed(bytes: number): void;
   /** The row is gone but its object could not be deleted: the orphan sweep will reclaim it. */
   objectDeleteFailed(key: string, error: unknown): void;
-  queues(stats: ReviewQueueStats): void;
 }
 
 /**
@@ -42,22 +41,25 @@ export class GarbageCollector implements Worker {
     let reclaimed = 0;
     while (!signal.aborted) {
       const links = await reviews.reviewDueLinks(BATCH);
-      for (let i = 0; i < links.length; i++) observer?.linkRemoved();
-      const deleted = await reviews.reviewDueBlobs(BATCH);
-      for (const blob of deleted) {
-        // After the row's commit: a failure here leaves an object no row names, never a row
-        // without its object.
-        try {
-          await blobs.delete(blob.storageKey);
-        } catch (error) {
-          observer?.objectDeleteFailed(blob.storageKey, error);
-        }
-        observer?.blobReclaimed(blob.size);
-        reclaimed += 1;
-      }
-      if (links.length < BATCH && deleted.length < BATCH) break;
+      for (let i = 0; i < links.removed.length; i++) observer?.linkRemoved();
+      const blobReviews = await reviews.reviewDueBlobs(BATCH);
+      // After the rows' commit: a failure here leaves an object no row names, never a row without
+      // its object. A batch's deletes go out together, as storage round trips dominate.
+      await Promise.all(
+        blobReviews.removed.map(async (blob) => {
+          try {
+            await blobs.delete(blob.storageKey);
+          } catch (error) {
+            observer?.objectDeleteFailed(blob.storageKey, error);
+          }
+          observer?.blobReclaimed(blob.size);
+        }),
+      );
+      reclaimed += blobReviews.removed.length;
+      // Until a pass finds nothing it can review: reviews that keep what they review count as
+      // much as those that remove it, and what a write holds waits for a later run.
+      if (links.reviewed === 0 && blobReviews.reviewed === 0) break;
     }
-    if (observer) observer.queues(await reviews.stats());
     return reclaimed;
   }
 }

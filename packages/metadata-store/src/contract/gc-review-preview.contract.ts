@@ -52,10 +52,10 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
     async function reviewUntilNothingIsDue(): Promise<Removed> {
       const removed: Removed = { links: [], blobs: [] };
       for (let pass = 0; pass < 1_000; pass++) {
-        for (const { repository, digest } of await store.gc.reviewDueLinks(batch)) {
+        for (const { repository, digest } of (await store.gc.reviewDueLinks(batch)).removed) {
           removed.links.push({ repository, digest, size: sizes.get(digest) ?? -1 });
         }
-        for (const { digest, size } of await store.gc.reviewDueBlobs(batch))
+        for (const { digest, size } of (await store.gc.reviewDueBlobs(batch)).removed)
           removed.blobs.push({ digest, size });
         const { links, blobs } = await store.gc.stats();
         if (links.due === 0 && blobs.due === 0) {

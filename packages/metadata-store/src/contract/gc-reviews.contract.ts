@@ -37,11 +37,11 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       let links = 0;
       const blobs: BlobRecord[] = [];
       for (;;) {
-        const removedLinks = await store.gc.reviewDueLinks(100);
-        const deletedBlobs = await store.gc.reviewDueBlobs(100);
-        links += removedLinks.length;
-        blobs.push(...deletedBlobs);
-        if (removedLinks.length === 0 && deletedBlobs.length === 0) return { links, blobs };
+        const linkBatch = await store.gc.reviewDueLinks(100);
+        const blobBatch = await store.gc.reviewDueBlobs(100);
+        links += linkBatch.removed.length;
+        blobs.push(...blobBatch.removed);
+        if (linkBatch.reviewed === 0 && blobBatch.reviewed === 0) return { links, blobs };
       }
     }
 
@@ -59,10 +59,13 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       await store.addBlob('app', orphan);
       expect(await store.gc.stats()).toMatchObject({ links: { queued: 1, due: 1 } });
 
-      expect(await store.gc.reviewDueLinks(10)).toEqual([{ repository: 'app', digest: orphan.digest }]);
+      expect(await store.gc.reviewDueLinks(10)).toEqual({
+        reviewed: 1,
+        removed: [{ repository: 'app', digest: orphan.digest }],
+      });
       expect(await store.findRepositoryBlob('app', orphan.digest)).toBeUndefined();
       expect(await store.gc.stats()).toMatchObject({ blobs: { queued: 1, due: 1, dueBytes: 321 } });
-      expect(await store.gc.reviewDueBlobs(10)).toEqual([orphan]);
+      expect(await store.gc.reviewDueBlobs(10)).toEqual({ reviewed: 1, removed: [orphan] });
       expect(await store.findBlob(orphan.digest)).toBeUndefined();
 
       // The unlink is an event like any other, recorded as garbage collection's.
@@ -77,6 +80,25 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
 
       // Pushed again later, it is a new blob.
       expect(await store.addBlob('app', orphan)).toEqual({ blob: orphan, created: true });
+    });
+
+    it('counts the reviews that kept what they reviewed, so that a batch of them is not taken for the last', async () => {
+      await store.gc.configure(NOW);
+      // Each link is reviewed and kept: a manifest pushed after the upload references its blob.
+      const kept = [blob('kept a'), blob('kept b'), blob('kept c')];
+      for (const record of kept) await store.addBlob('app', record);
+      await store.putManifest('app', imageManifest(kept), 'v1');
+      const orphan = blob('kept orphan');
+      await store.addBlob('app', orphan);
+
+      expect(await store.gc.reviewDueLinks(3)).toEqual({ reviewed: 3, removed: [] });
+      expect(await store.gc.reviewDueLinks(3)).toEqual({
+        reviewed: 1,
+        removed: [{ repository: 'app', digest: orphan.digest }],
+      });
+      expect(await store.gc.reviewDueLinks(3)).toEqual({ reviewed: 0, removed: [] });
+      expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 1, removed: [orphan] });
+      expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 0, removed: [] });
     });
 
     it('keeps what a manifest references, tagged or not', async () => {
@@ -181,14 +203,16 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       const links: string[] = [];
       while (links.length < blobs.length) {
         const rounds = await Promise.all([1, 2, 3].map(() => store.gc.reviewDueLinks(100)));
-        links.push(...rounds.flat().map((link) => link.digest));
-        if (rounds.flat().length === 0) break;
+        const removed = rounds.flatMap((round) => round.removed);
+        links.push(...removed.map((link) => link.digest));
+        if (removed.length === 0) break;
       }
       expect(links.sort()).toEqual(digests);
       const deleted = await Promise.all([1, 2, 3].map(() => store.gc.reviewDueBlobs(100)));
+      expect(deleted.reduce((sum, round) => sum + round.reviewed, 0)).toBe(blobs.length);
       expect(
         deleted
-          .flat()
+          .flatMap((round) => round.removed)
           .map((record) => record.digest)
           .sort(),
       ).toEqual(digests);

@@ -12,6 +12,16 @@ export interface RemovedLink {
   digest: string;
 }
 
+/**
+ * What one call of a review method did: how many due reviews it claimed and finished, whether
+ * they removed anything or kept it, and what they removed. Fewer reviewed than the limit means
+ * nothing more could be claimed then; none at all, that nothing due was free to review.
+ */
+export interface ReviewBatch<Removed> {
+  reviewed: number;
+  removed: Removed[];
+}
+
 /** One review queue, as counts and times by the database's clock. */
 export interface QueueStats {
   queued: number;
@@ -67,16 +77,17 @@ export interface GcReviews {
   configure(timing: ReviewTiming): Promise<void>;
   /**
    * Reviews up to `limit` due links, removing those of blobs that no manifest of their repository
-   * references (recorded as `blob.unlinked` by `gc`); returns the links removed.
+   * references (recorded as `blob.unlinked` by `gc`). A link of a repository that a write holds
+   * is skipped, not counted, and left for a later call.
    */
-  reviewDueLinks(limit: number): Promise<RemovedLink[]>;
+  reviewDueLinks(limit: number): Promise<ReviewBatch<RemovedLink>>;
   /**
    * Reviews up to `limit` due blobs, deleting the rows of those that no repository links and no
-   * manifest references; returns them. Their objects are then the caller's to delete: a row
+   * manifest references; those are what it removed. Their objects are then the caller's to delete: a row
    * deleted first leaves at worst an object no row names, which the orphan sweep reclaims, never a
    * row whose object is gone.
    */
-  reviewDueBlobs(limit: number): Promise<BlobRecord[]>;
+  reviewDueBlobs(limit: number): Promise<ReviewBatch<BlobRecord>>;
   /**
    * What `reviewDueLinks` and `reviewDueBlobs`, called until nothing is due, would remove now,
    * read in one snapshot and changing nothing. A link removed queues its blob's review after the

@@ -6,6 +6,7 @@ import type {
   GcReviews,
   QueueStats,
   RemovedLink,
+  ReviewBatch,
   ReviewPreview,
   ReviewQueueStats,
   ReviewTiming,
@@ -35,7 +36,7 @@ export class SqlGcReviews implements GcReviews {
     );
   }
 
-  async reviewDueLinks(limit: number): Promise<RemovedLink[]> {
+  async reviewDueLinks(limit: number): Promise<ReviewBatch<RemovedLink>> {
     // Read without locks: each candidate is then claimed in its own transaction.
     const candidates = await this.db.query<LinkCandidate>(
       `SELECT g.repository_id, r.name AS repository, g.blob_digest
@@ -45,23 +46,20 @@ export class SqlGcReviews implements GcReviews {
        LIMIT $1`,
       [limit],
     );
-    const removed: RemovedLink[] = [];
+    const batch: ReviewBatch<RemovedLink> = { reviewed: 0, removed: [] };
     for (const candidate of candidates) {
-      if (await this.db.transaction((tx) => reviewLink(tx, candidate))) {
-        removed.push({ repository: candidate.repository, digest: candidate.blob_digest });
+      const outcome = await this.db.transaction((tx) => reviewLink(tx, candidate));
+      if (outcome === 'skipped') continue;
+      batch.reviewed += 1;
+      if (outcome === 'removed') {
+        batch.removed.push({ repository: candidate.repository, digest: candidate.blob_digest });
       }
     }
-    return removed;
+    return batch;
   }
 
-  async reviewDueBlobs(limit: number): Promise<BlobRecord[]> {
-    const deleted: BlobRecord[] = [];
-    for (let reviewed = 0; reviewed < limit; reviewed++) {
-      const outcome = await this.db.transaction(reviewNextBlob);
-      if (outcome === 'none due') break;
-      if (outcome !== 'kept') deleted.push(outcome);
-    }
-    return deleted;
+  reviewDueBlobs(limit: number): Promise<ReviewBatch<BlobRecord>> {
+    return this.db.transaction((tx) => reviewDueBlobs(tx, limit));
   }
 
   previewDueReviews(): Promise<ReviewPreview> {
@@ -129,16 +127,16 @@ SELECT at, delay_seconds, jitter_seconds,
 FROM settings`;
 
 /**
- * Reviews one link; true when it removed it. The repository's lock comes first, as for every
- * write that records events, and is skipped rather than waited for: a repository being pushed to
- * is reviewed on a later run.
+ * Reviews one link. The repository's lock comes first, as for every write that records events,
+ * and is skipped rather than waited for: a repository being pushed to is reviewed on a later run.
+ * A review claimed meanwhile by another process, or postponed, is skipped too.
  */
-async function reviewLink(tx: SqlClient, candidate: LinkCandidate): Promise<boolean> {
+async function reviewLink(tx: SqlClient, candidate: LinkCandidate): Promise<'removed' | 'kept' | 'skipped'> {
   const { repository_id: repositoryId, repository, blob_digest: digest } = candidate;
   const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
     repositoryId,
   ]);
-  if (locked.length === 0) return false;
+  if (locked.length === 0) return 'skipped';
   const claimed = await tx.query(
     `DELETE FROM gc_link_reviews
      WHERE repository_id = $1 AND blob_digest = $2 AND review_after <= now()
@@ -146,46 +144,67 @@ async function reviewLink(tx: SqlClient, candidate: LinkCandidate): Promise<bool
     [repositoryId, digest],
   );
   // Postponed meanwhile (the blob was used again) or reviewed by another process.
-  if (claimed.length === 0) return false;
+  if (claimed.length === 0) return 'skipped';
   const [referenced] = await tx.query(
     `SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
      WHERE m.repository_id = $1 AND mb.blob_digest = $2
      LIMIT 1`,
     [repositoryId, digest],
   );
-  if (referenced) return false;
+  if (referenced) return 'kept';
   const unlinked = await tx.query(
     'DELETE FROM repository_blobs WHERE repository_id = $1 AND blob_digest = $2 RETURNING 1',
     [repositoryId, digest],
   );
-  if (unlinked.length === 0) return false;
+  if (unlinked.length === 0) return 'kept';
   await recordChanges(tx, repository, [{ kind: 'blob.unlinked', digest }], GC_ACTOR);
-  return true;
+  return 'removed';
 }
 
-/** Claims and reviews the next due blob. */
-async function reviewNextBlob(tx: SqlClient): Promise<BlobRecord | 'kept' | 'none due'> {
-  const [claimed] = await tx.query<{ blob_digest: string }>(
-    `DELETE FROM gc_blob_reviews WHERE blob_digest = (
+/**
+ * Claims up to `limit` due blob reviews and reviews them together. The references are read in a
+ * statement after the one that locks the rows, so that it sees what committed while the lock
+ * waited (a statement sees only what committed before it began).
+ */
+async function reviewDueBlobs(tx: SqlClient, limit: number): Promise<ReviewBatch<BlobRecord>> {
+  const claimed = await tx.query<{ blob_digest: string }>(
+    `DELETE FROM gc_blob_reviews WHERE blob_digest IN (
        SELECT blob_digest FROM gc_blob_reviews WHERE review_after <= now()
-       ORDER BY review_after LIMIT 1 FOR UPDATE SKIP LOCKED
+       ORDER BY review_after LIMIT $1 FOR UPDATE SKIP LOCKED
      )
      RETURNING blob_digest`,
+    [limit],
   );
-  if (!claimed) return 'none due';
-  // FOR UPDATE waits for a write that is linking or referencing the blob (FOR KEY SHARE) to end,
-  // and holds off any new one until this review ends.
-  const [blob] = await tx.query<BlobRow>(
-    'SELECT digest, size, storage_key FROM blobs WHERE digest = $1 FOR UPDATE',
-    [claimed.blob_digest],
+  if (claimed.length === 0) return { reviewed: 0, removed: [] };
+  const digests = claimed.map((row) => row.blob_digest);
+  // FOR UPDATE holds off any write that would link or reference these blobs (FOR KEY SHARE,
+  // through its foreign keys) until this review ends. A blob a write holds already is skipped
+  // rather than waited for, which could deadlock with a manifest taking several, and its review
+  // queued again: the write may roll back and leave it unused.
+  const locked = await tx.query<{ digest: string }>(
+    'SELECT digest FROM blobs WHERE digest = ANY($1::text[]) FOR UPDATE SKIP LOCKED',
+    [digests],
   );
-  if (!blob) return 'kept';
-  const [referenced] = await tx.query(
-    `SELECT 1 WHERE EXISTS (SELECT 1 FROM repository_blobs WHERE blob_digest = $1)
-                 OR EXISTS (SELECT 1 FROM manifest_blobs WHERE blob_digest = $1)`,
-    [blob.digest],
+  const lockedDigests = locked.map((row) => row.digest);
+  const busy = await tx.query(
+    `INSERT INTO gc_blob_reviews (blob_digest, review_after, reason)
+     SELECT b.digest, berth_gc_due(), 'in use' FROM blobs b
+     WHERE b.digest = ANY($1::text[]) AND b.digest <> ALL($2::text[])
+     ON CONFLICT (blob_digest) DO NOTHING
+     RETURNING 1`,
+    [digests, lockedDigests],
   );
-  if (referenced) return 'kept';
-  await tx.query('DELETE FROM blobs WHERE digest = $1', [blob.digest]);
-  return toBlobRecord(blob);
+  const deleted = await tx.query<BlobRow>(
+    `DELETE FROM blobs b
+     WHERE b.digest = ANY($1::text[])
+       AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE blob_digest = b.digest)
+       AND NOT EXISTS (SELECT 1 FROM manifest_blobs WHERE blob_digest = b.digest)
+     RETURNING b.digest, b.size, b.storage_key`,
+    [lockedDigests],
+  );
+  return { reviewed: claimed.length - busy.length, removed: deleted.map(toBlobRecord).sort(byDigest) };
+}
+
+function byDigest(a: BlobRecord, b: BlobRecord): number {
+  return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
 }

@@ -1,8 +1,13 @@
 import type { GcObserver, OrphanObserver } from '@berth/core';
 import type { ReviewQueueStats } from '@berth/metadata-store';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { QueueReadings } from './queue-readings';
 
-/** What garbage collection reclaims on this process, and its queues as it last saw them. */
+/**
+ * What garbage collection reclaims on this process, and its queues as read when scraped: counting
+ * them costs the database a scan, so they are counted only for a scrape, and at most once per
+ * `QueueReadings` age however many scrapers ask, unless this process changed them meanwhile.
+ */
 export class GcMetrics implements GcObserver, OrphanObserver {
   readonly #links: Counter;
   readonly #blobs: Counter;
@@ -13,6 +18,8 @@ export class GcMetrics implements GcObserver, OrphanObserver {
   readonly #queued: Gauge<'queue'>;
   readonly #due: Gauge<'queue'>;
   readonly #dueBytes: Gauge;
+  readonly #overdue: Gauge<'queue'>;
+  #readings: QueueReadings | undefined;
 
   /** Failed object deletes go to `onObjectDeleteFailed` as well, for the log. */
   onObjectDeleteFailed: (key: string, error: unknown) => void = () => undefined;
@@ -49,30 +56,48 @@ export class GcMetrics implements GcObserver, OrphanObserver {
       help: 'Bytes of those objects.',
       registers,
     });
+    const collect = () => this.#collectQueues();
     this.#queued = new Gauge({
       name: 'berth_gc_reviews_queued',
-      help: 'Reviews in a garbage-collection queue (links or blobs), as a run last counted them.',
+      help: 'Reviews in a garbage-collection queue (links or blobs).',
       labelNames: ['queue'],
       registers,
+      collect,
     });
     this.#due = new Gauge({
       name: 'berth_gc_reviews_due',
-      help: 'Reviews of a garbage-collection queue that are due (overdue once a run has passed), as a run last counted them.',
+      help: 'Reviews of a garbage-collection queue that are due.',
       labelNames: ['queue'],
       registers,
+      collect,
+    });
+    this.#overdue = new Gauge({
+      name: 'berth_gc_overdue_seconds',
+      help: 'How long ago the review of a queue due longest ago came due; 0 when none is due. Growing: collection is off, failing or behind.',
+      labelNames: ['queue'],
+      registers,
+      collect,
     });
     this.#dueBytes = new Gauge({
       name: 'berth_gc_due_bytes',
-      help: 'Bytes of the blobs whose reviews are due, as a run last counted them: at most what the next runs reclaim.',
+      help: 'Bytes of the blobs whose reviews are due: at most what the next runs reclaim.',
       registers,
+      collect,
     });
   }
 
+  /** Where the queue gauges read from; until this is called they stay unset. */
+  readQueuesFrom(stats: () => Promise<ReviewQueueStats>, maxAgeMs?: number): void {
+    this.#readings = new QueueReadings(stats, maxAgeMs);
+  }
+
   linkRemoved(): void {
+    this.#readings?.invalidate();
     this.#links.inc();
   }
 
   blobReclaimed(bytes: number): void {
+    this.#readings?.invalidate();
     this.#blobs.inc();
     this.#bytes.inc(bytes);
   }
@@ -87,11 +112,19 @@ export class GcMetrics implements GcObserver, OrphanObserver {
     this.#orphanBytes.inc(bytes);
   }
 
-  queues({ links, blobs }: ReviewQueueStats): void {
-    this.#queued.set({ queue: 'links' }, links.queued);
-    this.#queued.set({ queue: 'blobs' }, blobs.queued);
-    this.#due.set({ queue: 'links' }, links.due);
-    this.#due.set({ queue: 'blobs' }, blobs.due);
+  async #collectQueues(): Promise<void> {
+    const stats = await this.#readings?.latest();
+    if (!stats) return;
+    const { at, links, blobs } = stats;
+    for (const [queue, counts] of [
+      ['links', links],
+      ['blobs', blobs],
+    ] as const) {
+      this.#queued.set({ queue }, counts.queued);
+      this.#due.set({ queue }, counts.due);
+      const overdueMs = counts.oldestDueAt ? at.getTime() - counts.oldestDueAt.getTime() : 0;
+      this.#overdue.set({ queue }, Math.max(0, overdueMs) / 1000);
+    }
     this.#dueBytes.set(blobs.dueBytes);
   }
 }

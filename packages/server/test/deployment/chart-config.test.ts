@@ -8,8 +8,8 @@ function ciValues(name: string): Tree {
   return mergeValues(chartValues(), parse(readRepoFile(`${CHART}/ci/${name}`))) as Tree;
 }
 
-// The configuration file plus the env entries both Deployments share (the berth.env helper), so a pod that stopped
-// passing a backend's URL, or passed it under another name, fails here.
+// The configuration file plus the env entries both Deployments share (the berth.env helper), so
+// a pod that stopped passing a backend's URL, or passed it under another name, fails here.
 describe("the chart's pods load a valid configuration", () => {
   it('with the stateless CI values: S3, and PostgreSQL and Redis URLs from the Secret', () => {
     const values = ciValues('stateless-values.yaml');

@@ -93,6 +93,7 @@ describeEachFlavor(
       expect(await metric(client, 'berth_gc_due_bytes')).toBe(0);
       const text = await (await client.request('GET', '/metrics')).text();
       expect(text).toMatch(/^berth_gc_reviews_due\{queue="links"\} 0$/m);
+      expect(text).toMatch(/^berth_gc_overdue_seconds\{queue="blobs"\} 0$/m);
       expect(text).toMatch(/^berth_worker_runs_total\{worker="gc",outcome="done"\} [1-9]/m);
     });
   },

@@ -75,9 +75,7 @@ export function formatGcDryRun(dryRun: GcDryRun): string {
 
 /** What a run now did, and what it left due. */
 export function formatGcRun(report: GcRunNowReport): string {
-  const lines = [
-    `${removedText(report)} in ${formatDuration(report.seconds)} (${plural(report.runs, 'run')})`,
-  ];
+  const lines = [`${removedText(report)} in ${formatDuration(report.seconds)}`];
   if (report.objectDeleteFailures > 0) {
     lines.push(
       `${plural(report.objectDeleteFailures, 'object')} could not be deleted: the orphan sweep reclaims them`,
