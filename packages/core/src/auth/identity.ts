@@ -1,4 +1,4 @@
-import type { RepositoryAction } from '@berth/metadata-store';
+import type { RepositoryAction, WriteContext } from '@berth/metadata-store';
 import type { ResourceAccess } from './access';
 
 /** Who is making a request, once credentials have been checked. */
@@ -30,4 +30,10 @@ export function accountOf(identity: Identity): string | undefined {
     case 'token':
       return identity.subject === '' ? undefined : identity.subject;
   }
+}
+
+/** What the writes of `identity` record as their actor: its account, or none for anonymous. */
+export function writerOf(identity: Identity): WriteContext {
+  const actor = accountOf(identity);
+  return actor === undefined ? {} : { actor };
 }

@@ -5,7 +5,7 @@ import {
   type ByteRange,
   type ObjectRead,
 } from '@berth/blob-store';
-import type { BlobRecord, MetadataStore } from '@berth/metadata-store';
+import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
 import { BlobNotFoundError, RangeNotSatisfiableError } from '../errors/domain-errors';
 import { parseDigest } from '../oci/digest';
 import { assertRepositoryName } from '../oci/names';
@@ -52,20 +52,25 @@ export class BlobService {
    * Links a blob that already exists into the repository: from `from` when given, otherwise from
    * anywhere in the registry. Returns false when there is nothing to mount.
    */
-  async mount(repository: string, digest: string, from?: string): Promise<boolean> {
+  async mount(
+    repository: string,
+    digest: string,
+    from?: string,
+    writer: WriteContext = {},
+  ): Promise<boolean> {
     parseDigest(digest);
     if (from !== undefined) assertRepositoryName(from);
     const source = from
       ? await this.deps.metadata.findRepositoryBlob(from, digest)
       : await this.deps.metadata.findBlob(digest);
     if (!source) return false;
-    return this.deps.metadata.linkBlob(repository, digest);
+    return this.deps.metadata.linkBlob(repository, digest, writer);
   }
 
   /** Removes the blob from the repository; its bytes stay while other repositories link them. */
-  async delete(repository: string, digest: string): Promise<void> {
+  async delete(repository: string, digest: string, writer: WriteContext = {}): Promise<void> {
     parseDigest(digest);
-    const removed = await this.deps.metadata.unlinkBlob(repository, digest);
+    const removed = await this.deps.metadata.unlinkBlob(repository, digest, writer);
     if (!removed) throw new BlobNotFoundError(`blob ${digest} is not in ${repository}`, { digest });
   }
 }

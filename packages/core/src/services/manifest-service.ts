@@ -1,4 +1,4 @@
-import type { ManifestRecord, MetadataStore } from '@berth/metadata-store';
+import type { ManifestRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
 import {
   InvalidDigestError,
   InvalidTagError,
@@ -76,6 +76,7 @@ export class ManifestService {
     reference: string,
     payload: Buffer,
     contentType?: string,
+    writer: WriteContext = {},
   ): Promise<PushedManifest> {
     const ref = parseReference(reference);
     if (payload.length > this.deps.maxBytes) {
@@ -88,7 +89,12 @@ export class ManifestService {
     }
     const parsed = parseManifest(payload, contentType);
     const result = await this.#changing(repository, () =>
-      this.deps.metadata.putManifest(repository, { ...parsed, digest }, 'tag' in ref ? ref.tag : undefined),
+      this.deps.metadata.putManifest(
+        repository,
+        { ...parsed, digest },
+        'tag' in ref ? ref.tag : undefined,
+        writer,
+      ),
     );
     if (result.status === 'missing-references') {
       const missing = [...result.blobs, ...result.manifests];
@@ -104,13 +110,13 @@ export class ManifestService {
   }
 
   /** Deleting by digest removes the manifest and its tags; deleting by tag removes only the tag. */
-  async delete(repository: string, reference: string): Promise<void> {
+  async delete(repository: string, reference: string, writer: WriteContext = {}): Promise<void> {
     const ref = parseReadReference(reference);
     const { metadata } = this.deps;
     const deleted = await this.#changing(repository, () =>
       'tag' in ref
-        ? metadata.deleteTag(repository, ref.tag)
-        : metadata.deleteManifest(repository, ref.digest),
+        ? metadata.deleteTag(repository, ref.tag, writer)
+        : metadata.deleteManifest(repository, ref.digest, writer),
     );
     if (!deleted) throw new ManifestNotFoundError(`manifest ${reference} is not in ${repository}`);
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { BlobStore, ResumableWrite } from '@berth/blob-store';
-import type { BlobRecord, MetadataStore } from '@berth/metadata-store';
+import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
 import { InvalidDigestError, InvalidSizeError, UploadOutOfOrderError } from '../errors/domain-errors';
 import { createDigester, parseDigest, type Digest } from '../oci/digest';
 import { HashingStream } from './hashing-stream';
@@ -39,6 +39,12 @@ export interface UploadObserver {
 
 /** What uploads ask of the metadata store: whether a blob is known, and adding it to a repository. */
 export type UploadMetadata = Pick<MetadataStore, 'findBlob' | 'addBlob' | 'linkBlob'>;
+
+/** The repository an upload's blob joins, and who it is recorded as. */
+interface WriteTarget {
+  repository: string;
+  writer: WriteContext;
+}
 
 const noObserver: UploadObserver = {
   sessionOpened() {},
@@ -90,15 +96,22 @@ export class UploadService {
   }
 
   /** Finishes an upload with an optional last chunk; the blob joins the repository once its digest checks out. */
-  async complete(repository: string, id: string, digestParam: string, chunk?: Chunk): Promise<StoredBlob> {
+  async complete(
+    repository: string,
+    id: string,
+    digestParam: string,
+    chunk?: Chunk,
+    writer: WriteContext = {},
+  ): Promise<StoredBlob> {
     const digest = parseDigest(digestParam);
+    const target = { repository, writer };
     return this.locked(repository, id, async (loaded) => {
-      if (chunk && isWholeBlob(loaded, chunk)) return this.storeWholeBlob(repository, loaded, chunk, digest);
+      if (chunk && isWholeBlob(loaded, chunk)) return this.storeWholeBlob(target, loaded, chunk, digest);
       const current = chunk ? await this.appendChunk(loaded, chunk, digest.algorithm) : loaded;
       const write = current.session.write;
       const hasher = this.hashers.take(id, write.size, digest.algorithm);
       try {
-        const stored = await this.storeBlob(repository, write, digest, hasher);
+        const stored = await this.storeBlob(target, write, digest, hasher);
         await this.closeSession(id);
         this.observer.blobUploaded(stored.size, secondsSince(loaded.session.startedAt));
         return stored;
@@ -115,12 +128,22 @@ export class UploadService {
    * bytes go straight to a new object, which only joins the repository once its digest checks
    * out; a body cut short, a wrong size or a failed write leaves no object and no pending write.
    */
-  async uploadWhole(repository: string, digestParam: string, chunk: Chunk): Promise<StoredBlob> {
+  async uploadWhole(
+    repository: string,
+    digestParam: string,
+    chunk: Chunk,
+    writer: WriteContext = {},
+  ): Promise<StoredBlob> {
     const digest = parseDigest(digestParam);
     if (chunk.start !== undefined && chunk.start !== 0) throw new UploadOutOfOrderError(0);
     const startedAt = Date.now();
     // Keyed like every blob object, by an upload id: here one that no session will ever have.
-    const stored = await this.putVerified(repository, uploadWriteKey(randomUUID()), chunk, digest);
+    const stored = await this.putVerified(
+      { repository, writer },
+      uploadWriteKey(randomUUID()),
+      chunk,
+      digest,
+    );
     this.observer.blobUploaded(stored.size, secondsSince(startedAt));
     return stored;
   }
@@ -154,7 +177,7 @@ export class UploadService {
    * that recorded it is seen, and its object is never written over.
    */
   private async storeWholeBlob(
-    repository: string,
+    target: WriteTarget,
     loaded: LoadedSession,
     chunk: Chunk,
     digest: Digest,
@@ -162,7 +185,7 @@ export class UploadService {
     const { id, write } = loaded.session;
     let stored: StoredBlob;
     try {
-      stored = await this.putVerified(repository, write.key, chunk, digest);
+      stored = await this.putVerified(target, write.key, chunk, digest);
     } catch (error) {
       if (error instanceof InvalidDigestError) await this.discard(id, write);
       throw error;
@@ -180,7 +203,7 @@ export class UploadService {
    * digest checks out, or deletes it. A known blob's bytes are only checked, not stored again.
    */
   private async putVerified(
-    repository: string,
+    target: WriteTarget,
     key: string,
     chunk: Chunk,
     digest: Digest,
@@ -199,8 +222,8 @@ export class UploadService {
       if (!known) await blobs.delete(key);
       throw error;
     }
-    if (known) return this.link(repository, known);
-    return this.record(repository, { digest: digest.value, size: hashing.bytes, storageKey: key });
+    if (known) return this.link(target, known);
+    return this.record(target, { digest: digest.value, size: hashing.bytes, storageKey: key });
   }
 
   private async appendChunk(
@@ -246,7 +269,7 @@ export class UploadService {
   }
 
   private async storeBlob(
-    repository: string,
+    target: WriteTarget,
     write: ResumableWrite,
     digest: Digest,
     hasher: UploadHasher | undefined,
@@ -257,7 +280,7 @@ export class UploadService {
     const known = hasher ? await metadata.findBlob(digest.value) : undefined;
     if (known) {
       await blobs.abortWrite(write);
-      return this.link(repository, known);
+      return this.link(target, known);
     }
     const { size } = await blobs.commitWrite(write).catch(async (error: unknown) => {
       // A completion retried after an attempt that failed past its commit (metadata down): the
@@ -274,18 +297,18 @@ export class UploadService {
         throw error;
       }
     }
-    return this.record(repository, { digest: digest.value, size, storageKey: write.key });
+    return this.record(target, { digest: digest.value, size, storageKey: write.key });
   }
 
   /** Verified bytes of a blob the registry already holds: the repository links the copy it has. */
-  private async link(repository: string, known: BlobRecord): Promise<StoredBlob> {
-    await this.deps.metadata.linkBlob(repository, known.digest);
+  private async link({ repository, writer }: WriteTarget, known: BlobRecord): Promise<StoredBlob> {
+    await this.deps.metadata.linkBlob(repository, known.digest, writer);
     return { digest: known.digest, size: known.size };
   }
 
   /** Adds a stored, verified object to the repository as the blob it is. */
-  private async record(repository: string, blob: BlobRecord): Promise<StoredBlob> {
-    const { blob: recorded, created } = await this.deps.metadata.addBlob(repository, blob);
+  private async record({ repository, writer }: WriteTarget, blob: BlobRecord): Promise<StoredBlob> {
+    const { blob: recorded, created } = await this.deps.metadata.addBlob(repository, blob, writer);
     // Another upload's copy won; unless the winner is this very upload, recorded by an earlier attempt.
     if (!created && recorded.storageKey !== blob.storageKey) await this.deps.blobs.delete(blob.storageKey);
     return { digest: recorded.digest, size: recorded.size };

@@ -1,10 +1,12 @@
 import type { Request, Response } from 'express';
+import type { WriteContext } from '@berth/metadata-store';
 import {
   AccessDeniedError,
   accountOf,
   ANONYMOUS,
   AuthenticationError,
   TooManyRequestsError,
+  writerOf,
   type AccessPolicy,
   type Identity,
   type NamespaceResolver,
@@ -42,6 +44,11 @@ const IDENTITY_LOCAL = 'identity';
 /** The identity the guard established for this request (anonymous when auth is off). */
 export function identityOf(res: Response): Identity {
   return (res.locals[IDENTITY_LOCAL] as Identity | undefined) ?? ANONYMOUS;
+}
+
+/** Who this request's writes are recorded as, in the events they make. */
+export function writerOfRequest(res: Response): WriteContext {
+  return writerOf(identityOf(res));
 }
 
 /**

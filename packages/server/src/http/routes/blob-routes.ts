@@ -3,6 +3,7 @@ import type { ByteRange } from '@berth/blob-store';
 import type { BlobRecord } from '@berth/metadata-store';
 import type { Request, Response } from 'express';
 import { RangeNotSatisfiableError, type BlobService } from '@berth/core';
+import { writerOfRequest } from '../access/access-guard';
 import { defineRoute, ROUTES, type Route } from '../route-table';
 
 /** Told of every pull streamed through this process. */
@@ -78,7 +79,7 @@ export function createBlobRoutes({ blobs, pulls }: { blobs: BlobService; pulls: 
         }
       },
       DELETE: async (_req, res, { name, digest }) => {
-        await blobs.delete(name, digest);
+        await blobs.delete(name, digest, writerOfRequest(res));
         res.status(202).end();
       },
     }),

@@ -1,6 +1,7 @@
 import getRawBody from 'raw-body';
 import { ManifestNotFoundError, ManifestTooLargeError, type ManifestService } from '@berth/core';
 import type { ManifestRecord } from '@berth/metadata-store';
+import { writerOfRequest } from '../access/access-guard';
 import { defineRoute, ROUTES, type Route } from '../route-table';
 import type { Request, Response } from 'express';
 
@@ -57,14 +58,20 @@ export function createManifestRoutes({ manifests }: { manifests: ManifestService
       HEAD: serve(false),
       PUT: async (req, res, { name, reference }) => {
         const payload = await readManifestBody(req, manifests.maxBytes);
-        const pushed = await manifests.put(name, reference, payload, req.headers['content-type']);
+        const pushed = await manifests.put(
+          name,
+          reference,
+          payload,
+          req.headers['content-type'],
+          writerOfRequest(res),
+        );
         res.setHeader('Location', `/v2/${name}/manifests/${pushed.digest}`);
         res.setHeader('Docker-Content-Digest', pushed.digest);
         if (pushed.subjectDigest) res.setHeader('OCI-Subject', pushed.subjectDigest);
         res.status(201).end();
       },
       DELETE: async (_req, res, { name, reference }) => {
-        await manifests.delete(name, reference);
+        await manifests.delete(name, reference, writerOfRequest(res));
         res.status(202).end();
       },
     }),

@@ -6,6 +6,7 @@ import {
   type UploadProgress,
   type UploadService,
 } from '@berth/core';
+import { writerOfRequest } from '../access/access-guard';
 import type { RepositoryAccess } from '../access/required-access';
 import { contentLength, hasBody, parseChunkRange } from '../request-parsing';
 import { defineRoute, ROUTES, type Route, type RouteParams } from '../route-table';
@@ -69,12 +70,12 @@ export function createUploadRoutes({
     if (
       typeof mount === 'string' &&
       (await mayMountFrom(res, from, ROUTES.uploads.methods.POST.mountSource)) &&
-      (await blobs.mount(name, mount, from))
+      (await blobs.mount(name, mount, from, writerOfRequest(res)))
     ) {
       return describeBlob(res, name, mount);
     }
     if (typeof digest === 'string') {
-      const stored = await uploads.uploadWhole(name, digest, chunkOf(req));
+      const stored = await uploads.uploadWhole(name, digest, chunkOf(req), writerOfRequest(res));
       return describeBlob(res, name, stored.digest);
     }
     const progress = await uploads.start(name);
@@ -103,6 +104,7 @@ export function createUploadRoutes({
             uploadId,
             digest,
             hasBody(req) ? chunkOf(req) : undefined,
+            writerOfRequest(res),
           );
           describeBlob(res, name, stored.digest);
         }),
