@@ -93,6 +93,13 @@ export class PgDatabase implements SqlDatabase {
     const connection = await this.#pool.connect();
     const tx = sqlClient(connection, this.#answerTimeoutMs);
     let broken: Error | undefined;
+    // A connection taken from the pool has no 'error' listener of the pool's any more: the server
+    // going away while it is held would otherwise escape as an uncaught exception. The query under
+    // way fails on its own; the connection is then released as broken.
+    const lost = (error: Error) => {
+      broken ??= error;
+    };
+    connection.on('error', lost);
     try {
       await tx.query('BEGIN');
       const result = await work(tx);
@@ -102,6 +109,7 @@ export class PgDatabase implements SqlDatabase {
       broken = await rollback(tx, error);
       throw error;
     } finally {
+      connection.off('error', lost);
       connection.release(broken);
     }
   }
