@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const portEntryOnly =
+  'The core imports a port package only through its `/port` entry, which has no adapters.';
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
@@ -25,6 +28,29 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       eqeqeq: ['error', 'smart'],
+    },
+  },
+  {
+    // The core programs against the ports alone, so that no rule or service can come to depend on
+    // one storage backend. Its tests compose it with real adapters, as the server does.
+    files: ['packages/core/**/*.ts'],
+    ignores: ['packages/core/**/*.test.ts', 'packages/core/test/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@berth/(blob-store|metadata-store|coordinator)(/(?!port$).*)?$',
+              message: portEntryOnly,
+            },
+            {
+              regex: '^[./](.*/)?(blob-store|metadata-store|coordinator)/(src|dist)(/|$)',
+              message: portEntryOnly,
+            },
+          ],
+        },
+      ],
     },
   },
   {

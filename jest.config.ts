@@ -12,6 +12,7 @@ const config: Config = {
   moduleNameMapper: {
     '^@berth/testing/(.+)$': '<rootDir>/packages/testing/src/$1',
     '^@berth/([a-z-]+)$': '<rootDir>/packages/$1/src',
+    '^@berth/([a-z-]+)/port$': '<rootDir>/packages/$1/src/port',
   },
   testTimeout: 60_000,
   setupFiles: [],

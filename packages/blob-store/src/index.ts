@@ -1,6 +1,4 @@
-export * from './blob-store';
-export * from './errors';
-export { assertValidKey } from './keys';
+export * from './port';
 export { createBlobStore, type BlobStoreConfig } from './create-blob-store';
 export { FilesystemBlobStore } from './filesystem/filesystem-blob-store';
 export { filesystemOptionsSchema, type FilesystemBlobStoreOptions } from './filesystem/filesystem-options';

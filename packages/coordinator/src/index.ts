@@ -1,7 +1,5 @@
-export * from './channels';
-export * from './coordinator';
+export * from './port';
 export * from './create-coordinator';
 export * from './memory/memory-coordinator';
 export type { RedisCoordinatorOptions } from './redis/redis-coordinator';
 export { redisOptionsSchema, type RedisOptions } from './redis/redis-options';
-export * from './rate-limit';

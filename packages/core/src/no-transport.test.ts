@@ -93,7 +93,7 @@ describe('the core has no transport in it', () => {
     expect(transportFieldsIn(`constructor(readonly size: number) {\n  this.${'headers'} = {};\n}`)).toEqual([
       'headers',
     ]);
-    expect(SOURCES.some(({ text }) => importsOf(text).includes('@berth/metadata-store'))).toBe(true);
+    expect(SOURCES.some(({ text }) => importsOf(text).includes('@berth/metadata-store/port'))).toBe(true);
     expect(SOURCES.some(({ text }) => errorClassBodies(text).has('RangeNotSatisfiableError'))).toBe(true);
   });
 

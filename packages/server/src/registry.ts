@@ -231,6 +231,7 @@ export async function openRegistry(
     await backends.metadata.gc.configure({
       reviewDelaySeconds: config.gc.reviewDelaySeconds,
       reviewJitterSeconds: config.gc.reviewJitterSeconds,
+      untaggedManifests: config.gc.untaggedManifests,
     });
     registry = createRegistry(config, backends, logger);
     await bootstrapInitialAdmin(registry, config, logger);

@@ -59,6 +59,7 @@ describe('gc commands on PostgreSQL', () => {
       new RegExp(
         [
           `^as of ${TIME}; reviews come due 1d after the change that queued them, plus up to 1h`,
+          'untagged manifests are kept \\(gc.untaggedManifests is off\\)',
           '',
           'QUEUE  QUEUED  DUE  DUE BYTES  OVERDUE  NEXT DUE',
           'links  0       0    -          -        -',
@@ -72,6 +73,8 @@ describe('gc commands on PostgreSQL', () => {
     expect(JSON.parse(await cli.ok(['gc', 'status', '--json']))).toEqual({
       at: expect.stringMatching(/Z$/),
       timing: { reviewDelaySeconds: 86_400, reviewJitterSeconds: 3_600 },
+      untaggedManifests: false,
+      manifests: { queued: 0, due: 0 },
       links: { queued: 0, due: 0 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },
     });
@@ -127,13 +130,30 @@ describe('gc commands on PostgreSQL', () => {
     expect(dryRun).toEqual({
       at: expect.any(String),
       repositories: [
-        { repository: 'library/app', links: [{ digest: orphan.digest, size: 2048 }], bytes: 2048 },
-        { repository: 'team/b', links: [{ digest: only.digest, size: only.size }], bytes: only.size },
+        {
+          repository: 'library/app',
+          manifests: [],
+          links: [{ digest: orphan.digest, size: 2048 }],
+          bytes: 2048,
+        },
+        {
+          repository: 'team/b',
+          manifests: [],
+          links: [{ digest: only.digest, size: only.size }],
+          bytes: only.size,
+        },
       ],
       blobs: [orphan, only]
         .map(({ digest, size }) => ({ digest, size }))
         .sort((a, b) => (a.digest < b.digest ? -1 : 1)),
-      totals: { links: 2, linkBytes: 2048 + only.size, blobs: 2, blobBytes: 2048 + only.size },
+      totals: {
+        manifests: 0,
+        manifestBytes: 0,
+        links: 2,
+        linkBytes: 2048 + only.size,
+        blobs: 2,
+        blobBytes: 2048 + only.size,
+      },
     });
 
     const run = JSON.parse(await cli.ok(['gc', 'run', '--now', '--json'])) as unknown;
@@ -141,11 +161,12 @@ describe('gc commands on PostgreSQL', () => {
       startedAt: expect.any(String),
       endedAt: expect.any(String),
       seconds: expect.any(Number),
+      manifestsDeleted: 0,
       linksRemoved: 2,
       blobsReclaimed: 2,
       bytesReclaimed: 2048 + only.size,
       objectDeleteFailures: 0,
-      remaining: { linksDue: 0, blobsDue: 0 },
+      remaining: { manifestsDue: 0, linksDue: 0, blobsDue: 0 },
     });
     expect(await objects()).toEqual(['blobs/shared']);
     await cli.metadata(async ({ store }) => {

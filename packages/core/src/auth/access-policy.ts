@@ -1,4 +1,4 @@
-import type { AccessStore, NamespaceRole, RepositoryAction } from '@berth/metadata-store';
+import type { AccessStore, NamespaceRole, RepositoryAction } from '@berth/metadata-store/port';
 import type { ResourceAccess } from './access';
 import { ROBOT_SEPARATOR, type Identity } from './identity';
 import type { NamespaceResolver } from './namespaces';

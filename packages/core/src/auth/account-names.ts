@@ -3,7 +3,7 @@ import {
   REPOSITORY_ACTIONS,
   type NamespaceRole,
   type RepositoryAction,
-} from '@berth/metadata-store';
+} from '@berth/metadata-store/port';
 import { InvalidAccountRequestError } from '../errors/access-errors';
 import { assertRepositoryName } from '../oci/names';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Coordinator, TokenBucketLimit } from '@berth/coordinator';
-import type { AccessStore } from '@berth/metadata-store';
+import type { Coordinator, TokenBucketLimit } from '@berth/coordinator/port';
+import type { AccessStore } from '@berth/metadata-store/port';
 import { AuthenticationError, TooManyRequestsError } from '../errors/access-errors';
 import { isRobotUsable } from './access-policy';
 import { ROBOT_SEPARATOR, type Identity } from './identity';

@@ -1,4 +1,4 @@
-import type { RepositoryAction, WriteContext } from '@berth/metadata-store';
+import type { RepositoryAction, WriteContext } from '@berth/metadata-store/port';
 import type { ResourceAccess } from './access';
 
 /** Who is making a request, once credentials have been checked. */

@@ -1,4 +1,4 @@
-import type { NewManifest } from '@berth/metadata-store';
+import type { NewManifest } from '@berth/metadata-store/port';
 import { InvalidDigestError, InvalidManifestError, UnsupportedManifestError } from '../errors/domain-errors';
 import { parseDigest } from './digest';
 import {

@@ -7,7 +7,7 @@ import type {
   RepositoryAction,
   RobotRecord,
   UserRecord,
-} from '@berth/metadata-store';
+} from '@berth/metadata-store/port';
 import {
   assertAccountName,
   assertNamespaceName,

@@ -4,8 +4,8 @@ import {
   type BlobStore,
   type ByteRange,
   type ObjectRead,
-} from '@berth/blob-store';
-import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
+} from '@berth/blob-store/port';
+import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store/port';
 import { BlobNotFoundError, RangeNotSatisfiableError } from '../errors/domain-errors';
 import { parseDigest } from '../oci/digest';
 import { assertRepositoryName } from '../oci/names';

@@ -8,20 +8,28 @@ describe('gc reports', () => {
     const status = gcStatusOf({
       at: AT,
       timing: TIMING,
+      untaggedManifests: false,
+      manifests: { queued: 0, due: 0 },
       links: { queued: 3, due: 2, oldestDueAt: new Date('2026-12-05T11:58:30Z') },
       blobs: { queued: 1, due: 0, dueBytes: 0, nextDueAt: new Date('2026-12-06T00:00:00Z') },
     });
     expect(status).toEqual({
       at: AT,
       timing: TIMING,
+      untaggedManifests: false,
+      manifests: { queued: 0, due: 0 },
       links: { queued: 3, due: 2, oldestDueAt: new Date('2026-12-05T11:58:30Z'), overdueSeconds: 90 },
       blobs: { queued: 1, due: 0, dueBytes: 0, nextDueAt: new Date('2026-12-06T00:00:00Z') },
     });
   });
 
-  it('groups the links of a preview by repository, in its order, with byte totals', () => {
+  it('groups the manifests and links of a preview by repository, in name order, with byte totals', () => {
     const dryRun = gcDryRunOf({
       at: AT,
+      manifests: [
+        { repository: 'b', digest: 'sha256:m', size: 400 },
+        { repository: 'c', digest: 'sha256:n', size: 300 },
+      ],
       links: [
         { repository: 'a', digest: 'sha256:1', size: 10 },
         { repository: 'a', digest: 'sha256:2', size: 5 },
@@ -34,16 +42,23 @@ describe('gc reports', () => {
       repositories: [
         {
           repository: 'a',
+          manifests: [],
           links: [
             { digest: 'sha256:1', size: 10 },
             { digest: 'sha256:2', size: 5 },
           ],
           bytes: 15,
         },
-        { repository: 'b', links: [{ digest: 'sha256:1', size: 10 }], bytes: 10 },
+        {
+          repository: 'b',
+          manifests: [{ digest: 'sha256:m', size: 400 }],
+          links: [{ digest: 'sha256:1', size: 10 }],
+          bytes: 10,
+        },
+        { repository: 'c', manifests: [{ digest: 'sha256:n', size: 300 }], links: [], bytes: 0 },
       ],
       blobs: [{ digest: 'sha256:1', size: 10 }],
-      totals: { links: 3, linkBytes: 25, blobs: 1, blobBytes: 10 },
+      totals: { manifests: 2, manifestBytes: 700, links: 3, linkBytes: 25, blobs: 1, blobBytes: 10 },
     });
   });
 });

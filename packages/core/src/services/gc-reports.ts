@@ -4,7 +4,7 @@ import type {
   ReviewPreview,
   ReviewQueueStats,
   ReviewTiming,
-} from '@berth/metadata-store';
+} from '@berth/metadata-store/port';
 import type { GcRunReport } from './gc-run-log';
 
 /** A review queue as an operator reads it. */
@@ -26,34 +26,48 @@ export interface GcQueueStatus {
 export interface GcStatus {
   at: Date;
   timing: ReviewTiming;
+  /** Whether manifests nothing keeps are collected (`gc.untaggedManifests`). */
+  untaggedManifests: boolean;
+  manifests: GcQueueStatus;
   links: GcQueueStatus;
   blobs: GcQueueStatus & { dueBytes: number };
   /** This process's collection: undefined for a process that does not run it (the CLI). */
   worker?: { intervalSeconds: number; lastRun?: GcRunReport };
 }
 
-/** The links a run would remove in one repository, with the bytes of their blobs. */
+/**
+ * What a run would remove in one repository: manifests, and links, with the bytes of the links'
+ * blobs.
+ */
 export interface GcRepositoryPreview {
   repository: string;
+  manifests: { digest: string; size: number }[];
   links: { digest: string; size: number }[];
   bytes: number;
 }
 
 /**
- * What a run now would remove: links per repository (their blobs may stay, linked elsewhere or
- * waiting for their own review), and blobs, whose bytes leave storage.
+ * What a run now would remove: manifests and links per repository (the links' blobs may stay,
+ * linked elsewhere or waiting for their own review), and blobs, whose bytes leave storage.
  */
 export interface GcDryRun {
   at: Date;
   repositories: GcRepositoryPreview[];
   blobs: PreviewedBlob[];
-  totals: { links: number; linkBytes: number; blobs: number; blobBytes: number };
+  totals: {
+    manifests: number;
+    manifestBytes: number;
+    links: number;
+    linkBytes: number;
+    blobs: number;
+    blobBytes: number;
+  };
 }
 
 /** What `runNow` did: its run of the worker, and what is still due after it. */
 export interface GcRunNowReport extends Omit<GcRunReport, 'outcome'> {
   /** Still due: reviews in repositories being written, or come due meanwhile. */
-  remaining: { linksDue: number; blobsDue: number };
+  remaining: { manifestsDue: number; linksDue: number; blobsDue: number };
 }
 
 /** The queues as an operator reads them. */
@@ -61,6 +75,8 @@ export function gcStatusOf(stats: ReviewQueueStats, worker?: GcStatus['worker'])
   return {
     at: stats.at,
     timing: stats.timing,
+    untaggedManifests: stats.untaggedManifests,
+    manifests: queueStatus(stats.manifests, stats.at),
     links: queueStatus(stats.links, stats.at),
     blobs: { ...queueStatus(stats.blobs, stats.at), dueBytes: stats.blobs.dueBytes },
     ...(worker ? { worker } : {}),
@@ -78,23 +94,33 @@ function queueStatus({ queued, due, oldestDueAt, nextDueAt }: QueueStats, at: Da
   };
 }
 
-/** The preview grouped by repository, in its order, with byte totals. */
+/** The preview grouped by repository, in name order, with byte totals. */
 export function gcDryRunOf(preview: ReviewPreview): GcDryRun {
-  const repositories: GcRepositoryPreview[] = [];
-  for (const { repository, digest, size } of preview.links) {
-    let group = repositories.at(-1);
-    if (group?.repository !== repository) {
-      group = { repository, links: [], bytes: 0 };
-      repositories.push(group);
+  const groups = new Map<string, GcRepositoryPreview>();
+  const groupOf = (repository: string) => {
+    let group = groups.get(repository);
+    if (!group) {
+      group = { repository, manifests: [], links: [], bytes: 0 };
+      groups.set(repository, group);
     }
+    return group;
+  };
+  for (const { repository, digest, size } of preview.manifests)
+    groupOf(repository).manifests.push({ digest, size });
+  for (const { repository, digest, size } of preview.links) {
+    const group = groupOf(repository);
     group.links.push({ digest, size });
     group.bytes += size;
   }
+  // Repository names are ASCII, so this is the byte order the store sorts them in.
+  const repositories = [...groups.values()].sort((a, b) => (a.repository < b.repository ? -1 : 1));
   return {
     at: preview.at,
     repositories,
     blobs: preview.blobs,
     totals: {
+      manifests: preview.manifests.length,
+      manifestBytes: sumOfSizes(preview.manifests),
       links: preview.links.length,
       linkBytes: sumOfSizes(preview.links),
       blobs: preview.blobs.length,
@@ -108,7 +134,10 @@ export function gcRunNowReportOf(
   { outcome: _outcome, ...run }: GcRunReport,
   after: ReviewQueueStats,
 ): GcRunNowReport {
-  return { ...run, remaining: { linksDue: after.links.due, blobsDue: after.blobs.due } };
+  return {
+    ...run,
+    remaining: { manifestsDue: after.manifests.due, linksDue: after.links.due, blobsDue: after.blobs.due },
+  };
 }
 
 function sumOfSizes(items: readonly { size: number }[]): number {

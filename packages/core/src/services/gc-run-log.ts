@@ -7,6 +7,7 @@ export interface GcRunReport {
   endedAt: Date;
   seconds: number;
   outcome: RunOutcome;
+  manifestsDeleted: number;
   linksRemoved: number;
   blobsReclaimed: number;
   bytesReclaimed: number;
@@ -21,13 +22,20 @@ export interface RecordedGcRun {
 }
 
 interface Tally {
+  manifestsDeleted: number;
   linksRemoved: number;
   blobsReclaimed: number;
   bytesReclaimed: number;
   objectDeleteFailures: number;
 }
 
-const NOTHING: Tally = { linksRemoved: 0, blobsReclaimed: 0, bytesReclaimed: 0, objectDeleteFailures: 0 };
+const NOTHING: Tally = {
+  manifestsDeleted: 0,
+  linksRemoved: 0,
+  blobsReclaimed: 0,
+  bytesReclaimed: 0,
+  objectDeleteFailures: 0,
+};
 
 /**
  * Records the runs of the garbage collection worker on this process, from what the worker reports
@@ -48,6 +56,10 @@ export class GcRunLog {
   /** The worker's observer: tallies the run under way, and tells `next`. */
   observingWorker(next?: GcObserver): GcObserver {
     return {
+      manifestDeleted: () => {
+        this.#tally.manifestsDeleted += 1;
+        next?.manifestDeleted();
+      },
       linkRemoved: () => {
         this.#tally.linksRemoved += 1;
         next?.linkRemoved();

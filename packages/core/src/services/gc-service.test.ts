@@ -80,6 +80,8 @@ describe('GcService', () => {
     expect(status).toEqual({
       at: expect.any(Date),
       timing: AT_ONCE,
+      untaggedManifests: false,
+      manifests: { queued: 0, due: 0 },
       links: { queued: 0, due: 0 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },
       worker: { intervalSeconds: 30 },
@@ -113,17 +115,25 @@ describe('GcService', () => {
       repositories: [
         {
           repository: 'app',
+          manifests: [],
           links: [layer, orphan]
             .map(({ digest, size }) => ({ digest, size }))
             .sort((a, b) => (a.digest < b.digest ? -1 : 1)),
           bytes: layer.size + orphan.size,
         },
-        { repository: 'mirror', links: [{ digest: orphan.digest, size: orphan.size }], bytes: orphan.size },
+        {
+          repository: 'mirror',
+          manifests: [],
+          links: [{ digest: orphan.digest, size: orphan.size }],
+          bytes: orphan.size,
+        },
       ],
       blobs: [layer, orphan]
         .map(({ digest, size }) => ({ digest, size }))
         .sort((a, b) => (a.digest < b.digest ? -1 : 1)),
       totals: {
+        manifests: 0,
+        manifestBytes: 0,
         links: 3,
         linkBytes: layer.size + 2 * orphan.size,
         blobs: 2,
@@ -136,11 +146,12 @@ describe('GcService', () => {
       startedAt: expect.any(Date),
       endedAt: expect.any(Date),
       seconds: expect.any(Number),
+      manifestsDeleted: 0,
       linksRemoved: preview.totals.links,
       blobsReclaimed: preview.totals.blobs,
       bytesReclaimed: preview.totals.blobBytes,
       objectDeleteFailures: 0,
-      remaining: { linksDue: 0, blobsDue: 0 },
+      remaining: { manifestsDue: 0, linksDue: 0, blobsDue: 0 },
     });
     expect([await stored(layer), await stored(orphan), await stored(kept)]).toEqual([false, false, true]);
     const { lastRun } = (await services.gc.status()).worker ?? {};
@@ -149,6 +160,7 @@ describe('GcService', () => {
       endedAt: report.endedAt,
       seconds: report.seconds,
       outcome: 'done',
+      manifestsDeleted: 0,
       linksRemoved: 3,
       blobsReclaimed: 2,
       bytesReclaimed: report.bytesReclaimed,
@@ -157,11 +169,18 @@ describe('GcService', () => {
   });
 
   it('reviews past a batch of reviews that all kept what they reviewed, in one run', async () => {
-    // More due reviews than a batch, the first batch removing nothing.
+    // More due blob reviews than a batch, the first batch keeping all it reviews: each blob was
+    // unlinked, then used in another repository.
     const many = await Promise.all(Array.from({ length: 130 }, (_, i) => upload('big', `many ${i}`)));
-    await metadata.putManifest('big', imageManifest(many), 'all');
+    for (const record of many) {
+      await metadata.unlinkBlob('big', record.digest);
+      await metadata.linkBlob('elsewhere', record.digest);
+    }
+    await metadata.putManifest('elsewhere', imageManifest(many), 'all');
     const orphan = await upload('big', 'last orphan');
     expect((await services.gc.dryRun()).totals).toEqual({
+      manifests: 0,
+      manifestBytes: 0,
       links: 1,
       linkBytes: orphan.size,
       blobs: 1,
@@ -210,14 +229,17 @@ describe('GcService.runNow when a run fails', () => {
     const stats: ReviewQueueStats = {
       at: new Date(),
       timing: AT_ONCE,
+      untaggedManifests: false,
+      manifests: { queued: 0, due: 0 },
       links: { queued: 1, due: 1 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },
     };
     const reviews: GcReviews = {
       configure: async () => undefined,
+      reviewDueManifests: async () => ({ reviewed: 0, removed: [] }),
       reviewDueLinks: async () => Promise.reject(failure),
       reviewDueBlobs: async () => ({ reviewed: 0, removed: [] }),
-      previewDueReviews: async () => ({ at: new Date(), links: [], blobs: [] }),
+      previewDueReviews: async () => ({ at: new Date(), manifests: [], links: [], blobs: [] }),
       stats: async () => stats,
     };
     const coordinator = new MemoryCoordinator();

@@ -1,4 +1,4 @@
-import type { GcReviews } from '@berth/metadata-store';
+import type { GcReviews } from '@berth/metadata-store/port';
 import type { WorkerRuntime } from '../workers/worker-runtime';
 import {
   gcDryRunOf,

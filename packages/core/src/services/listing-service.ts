@@ -1,4 +1,4 @@
-import type { MetadataStore, Referrer } from '@berth/metadata-store';
+import type { MetadataStore, Referrer } from '@berth/metadata-store/port';
 import { RepositoryNotFoundError } from '../errors/domain-errors';
 import { parseDigest } from '../oci/digest';
 

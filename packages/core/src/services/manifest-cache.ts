@@ -1,5 +1,5 @@
-import type { ChannelSubscription, Coordinator } from '@berth/coordinator';
-import type { ManifestRecord } from '@berth/metadata-store';
+import type { ChannelSubscription, Coordinator } from '@berth/coordinator/port';
+import type { ManifestRecord } from '@berth/metadata-store/port';
 import { LRUCache } from 'lru-cache';
 
 /** How much a process keeps, and for how long at most. */

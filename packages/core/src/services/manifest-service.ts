@@ -1,4 +1,4 @@
-import type { ManifestRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
+import type { ManifestRecord, MetadataStore, WriteContext } from '@berth/metadata-store/port';
 import {
   InvalidDigestError,
   InvalidTagError,

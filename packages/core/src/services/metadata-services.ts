@@ -1,4 +1,4 @@
-import type { MetadataStore } from '@berth/metadata-store';
+import type { MetadataStore } from '@berth/metadata-store/port';
 import { AccessAdministration } from './access-administration';
 import { ListingService } from './listing-service';
 import type { ManifestCache } from './manifest-cache';

@@ -1,6 +1,6 @@
-import type { BlobStore } from '@berth/blob-store';
-import type { Coordinator } from '@berth/coordinator';
-import type { MetadataStore } from '@berth/metadata-store';
+import type { BlobStore } from '@berth/blob-store/port';
+import type { Coordinator } from '@berth/coordinator/port';
+import type { MetadataStore } from '@berth/metadata-store/port';
 import { BlobService } from './blob-service';
 import { GcRunLog } from './gc-run-log';
 import { GcService } from './gc-service';

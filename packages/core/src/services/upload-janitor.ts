@@ -1,4 +1,4 @@
-import type { BlobStore } from '@berth/blob-store';
+import type { BlobStore } from '@berth/blob-store/port';
 import type { Worker } from '../workers/worker';
 import { uploadIdOfWriteKey, type UploadSessions } from './upload-sessions';
 

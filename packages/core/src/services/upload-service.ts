@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { BlobStore, ResumableWrite } from '@berth/blob-store';
-import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store';
+import type { BlobStore, ResumableWrite } from '@berth/blob-store/port';
+import type { BlobRecord, MetadataStore, WriteContext } from '@berth/metadata-store/port';
 import { InvalidDigestError, InvalidSizeError, UploadOutOfOrderError } from '../errors/domain-errors';
 import { createDigester, parseDigest, type Digest } from '../oci/digest';
 import { HashingStream } from './hashing-stream';

@@ -1,5 +1,5 @@
-import type { ResumableWrite } from '@berth/blob-store';
-import type { Coordinator } from '@berth/coordinator';
+import type { ResumableWrite } from '@berth/blob-store/port';
+import type { Coordinator } from '@berth/coordinator/port';
 import { UploadNotFoundError } from '../errors/domain-errors';
 import { LeaseLostError, withLease } from '../workers/lease';
 

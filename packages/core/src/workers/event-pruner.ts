@@ -1,4 +1,4 @@
-import type { EventLog } from '@berth/metadata-store';
+import type { EventLog } from '@berth/metadata-store/port';
 import type { Worker } from './worker';
 
 const BATCH = 1_000;

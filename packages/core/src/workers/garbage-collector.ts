@@ -1,11 +1,12 @@
-import type { BlobStore } from '@berth/blob-store';
-import type { GcReviews } from '@berth/metadata-store';
+import type { BlobStore } from '@berth/blob-store/port';
+import type { GcReviews } from '@berth/metadata-store/port';
 import type { Worker } from './worker';
 
 const BATCH = 100;
 
 /** Reports what garbage collection reclaims. */
 export interface GcObserver {
+  manifestDeleted(): void;
   linkRemoved(): void;
   blobReclaimed(bytes: number): void;
   /** The row is gone but its object could not be deleted: the orphan sweep will reclaim it. */
@@ -38,6 +39,12 @@ export class GarbageCollector implements Worker {
 
   async run(signal: AbortSignal): Promise<number> {
     const { reviews, blobs, observer } = this.deps;
+    // Manifests first, all that are due: deleting them is what makes their blobs' links due.
+    while (!signal.aborted) {
+      const manifests = await reviews.reviewDueManifests(BATCH);
+      for (let i = 0; i < manifests.removed.length; i++) observer?.manifestDeleted();
+      if (manifests.reviewed === 0) break;
+    }
     let reclaimed = 0;
     while (!signal.aborted) {
       const links = await reviews.reviewDueLinks(BATCH);

@@ -1,4 +1,4 @@
-import type { Coordinator } from '@berth/coordinator';
+import type { Coordinator } from '@berth/coordinator/port';
 
 /** The work's lease is gone: another holder may have it now, so the work must stop at once. */
 export class LeaseLostError extends Error {

@@ -1,5 +1,5 @@
-import type { BlobStore, StoredObject } from '@berth/blob-store';
-import type { MetadataStore } from '@berth/metadata-store';
+import type { BlobStore, StoredObject } from '@berth/blob-store/port';
+import type { MetadataStore } from '@berth/metadata-store/port';
 import { BLOB_OBJECT_FOLDER } from '../services/upload-sessions';
 import type { Worker } from './worker';
 

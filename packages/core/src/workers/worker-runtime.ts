@@ -1,4 +1,4 @@
-import type { Coordinator } from '@berth/coordinator';
+import type { Coordinator } from '@berth/coordinator/port';
 import { LeaseLostError, withLease } from './lease';
 import type { RunOutcome, Worker, WorkerObserver } from './worker';
 

@@ -1,7 +1,7 @@
-import type { ReviewPreview, ReviewQueueStats, ReviewTiming } from '../gc/gc-reviews';
+import type { GcSettings, ReviewPreview, ReviewQueueStats, ReviewTiming } from '../gc/gc-reviews';
 import type { MetadataStore } from '../metadata-store';
 import type { BlobRecord } from '../model';
-import { digestOf, imageManifest, type ContractStore } from './metadata-store.contract';
+import { digestOf, imageIndex, imageManifest, type ContractStore } from './metadata-store.contract';
 
 const AT_ONCE: ReviewTiming = { reviewDelaySeconds: 0, reviewJitterSeconds: 0 };
 const AFTER_AN_HOUR: ReviewTiming = { reviewDelaySeconds: 3_600, reviewJitterSeconds: 0 };
@@ -10,6 +10,7 @@ const JITTER_ONLY: ReviewTiming = { reviewDelaySeconds: 0, reviewJitterSeconds: 
 
 /** What a pass of reviews removed, in the preview's terms and order. */
 interface Removed {
+  manifests: { repository: string; digest: string; size: number }[];
   links: { repository: string; digest: string; size: number }[];
   blobs: { digest: string; size: number }[];
 }
@@ -28,7 +29,12 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
 
     beforeEach(async () => {
       ({ store, cleanup } = await makeStore());
-      expect(await store.gc.previewDueReviews()).toEqual({ at: expect.any(Date), links: [], blobs: [] });
+      expect(await store.gc.previewDueReviews()).toEqual({
+        at: expect.any(Date),
+        manifests: [],
+        links: [],
+        blobs: [],
+      });
     });
 
     afterEach(() => cleanup());
@@ -48,9 +54,15 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
     });
     const gone = (record: BlobRecord) => ({ digest: record.digest, size: record.size });
 
-    /** Reviews links then blobs, `batch` at a time, until nothing is due. */
+    /** Reviews manifests, then links and blobs, `batch` at a time, until nothing is due. */
     async function reviewUntilNothingIsDue(): Promise<Removed> {
-      const removed: Removed = { links: [], blobs: [] };
+      const removed: Removed = { manifests: [], links: [], blobs: [] };
+      for (;;) {
+        const manifests = await store.gc.reviewDueManifests(batch);
+        removed.manifests.push(...manifests.removed);
+        if (manifests.reviewed === 0) break;
+      }
+      removed.manifests.sort((a, b) => compare(a.repository, b.repository) || compare(a.digest, b.digest));
       for (let pass = 0; pass < 1_000; pass++) {
         for (const { repository, digest } of (await store.gc.reviewDueLinks(batch)).removed) {
           removed.links.push({ repository, digest, size: sizes.get(digest) ?? -1 });
@@ -71,13 +83,19 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
      * Previews, checks the preview changed nothing, reviews everything due, and expects both to
      * have removed `expected`, with the same bytes.
      */
-    async function expectPreviewOfTheRun(timing: ReviewTiming, expected: Removed): Promise<void> {
-      await store.gc.configure(timing);
+    async function expectPreviewOfTheRun(
+      settings: GcSettings,
+      expected: Omit<Removed, 'manifests'> & Partial<Pick<Removed, 'manifests'>>,
+    ): Promise<void> {
+      await store.gc.configure(settings);
       const before = await store.gc.stats();
       const preview = await store.gc.previewDueReviews();
       expect(withoutClock(await store.gc.stats())).toEqual(withoutClock(before));
       const run = await reviewUntilNothingIsDue();
       const sorted: Removed = {
+        manifests: [...(expected.manifests ?? [])].sort(
+          (a, b) => compare(a.repository, b.repository) || compare(a.digest, b.digest),
+        ),
         links: [...expected.links].sort(
           (a, b) => compare(a.repository, b.repository) || compare(a.digest, b.digest),
         ),
@@ -87,7 +105,11 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
       expect(run).toEqual(sorted);
       expect(totals(preview)).toEqual(totals(run));
       // Nothing is left to do that the preview did not foresee.
-      expect(withoutTime(await store.gc.previewDueReviews())).toEqual({ links: [], blobs: [] });
+      expect(withoutTime(await store.gc.previewDueReviews())).toEqual({
+        manifests: [],
+        links: [],
+        blobs: [],
+      });
     }
 
     it('foresees orphan uploads going, link then blob, with no delay', async () => {
@@ -218,6 +240,63 @@ export function describeGcReviewPreviewContract(name: string, makeStore: () => P
       expect(await store.findRepositoryBlob('app', uploadedAgain.digest)).toEqual(uploadedAgain);
     });
 
+    describe('with untagged manifests collected', () => {
+      /** An image of its own config and `layers`, pushed to `repository`, untagged unless `tag`. */
+      async function pushImage(repository: string, label: string, layers: BlobRecord[], tag?: string) {
+        const config = blob(`${label} config`);
+        for (const record of [config, ...layers]) await store.addBlob(repository, record);
+        const manifest = imageManifest([config, ...layers], { annotations: { label } });
+        await store.putManifest(repository, manifest, tag);
+        return { config, manifest };
+      }
+      const deleted = (repository: string, manifest: { digest: string; payload: Buffer }) => ({
+        repository,
+        digest: manifest.digest,
+        size: manifest.payload.length,
+      });
+
+      it('foresees unkept manifests going with their referrers and children, then their blobs, with no delay', async () => {
+        await store.gc.configure(AT_ONCE);
+        const shared = blob('shared by kept and doomed');
+        const kept = await pushImage('app', 'kept', [shared], 'v1');
+        const layer = blob('untagged layer');
+        const untagged = await pushImage('app', 'untagged', [shared, layer]);
+        const signature = imageManifest([untagged.config], { subject: untagged.manifest.digest });
+        await store.putManifest('app', signature);
+        const child = await pushImage('app', 'child', []);
+        const index = imageIndex([child.manifest]);
+        await store.putManifest('app', index, 'multi');
+        expect(await store.deleteTag('app', 'multi')).toBe(true);
+        await expectPreviewOfTheRun(
+          { ...AT_ONCE, untaggedManifests: true },
+          {
+            manifests: [
+              deleted('app', untagged.manifest),
+              deleted('app', signature),
+              deleted('app', index),
+              deleted('app', child.manifest),
+            ],
+            links: [link('app', untagged.config), link('app', layer), link('app', child.config)],
+            blobs: [gone(untagged.config), gone(layer), gone(child.config)],
+          },
+        );
+        expect(await store.findManifestByTag('app', 'v1')).toMatchObject({ digest: kept.manifest.digest });
+        expect(await store.findRepositoryBlob('app', shared.digest)).toEqual(shared);
+      });
+
+      it('foresees unkept manifests going but keeping their links for the delay', async () => {
+        await store.gc.configure(AT_ONCE);
+        const untagged = await pushImage('app', 'delayed untagged', [blob('delayed untagged layer')]);
+        // Due now: queued while there was no delay.
+        await store.gc.configure({ ...AT_ONCE, untaggedManifests: true });
+        await expectPreviewOfTheRun(
+          { ...AFTER_AN_HOUR, untaggedManifests: true },
+          { manifests: [deleted('app', untagged.manifest)], links: [], blobs: [] },
+        );
+        expect(await store.gc.stats()).toMatchObject({ links: { due: 0 } });
+      });
+    });
+
     it('foresees nothing for what is queued but not due', async () => {
       await store.gc.configure(AFTER_AN_HOUR);
       await store.addBlob('app', blob('fresh'));
@@ -231,15 +310,15 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function withoutTime({ links, blobs }: ReviewPreview): Removed {
-  return { links, blobs };
+function withoutTime({ manifests, links, blobs }: ReviewPreview): Removed {
+  return { manifests, links, blobs };
 }
 
-function withoutClock({ timing, links, blobs }: ReviewQueueStats): Omit<ReviewQueueStats, 'at'> {
-  return { timing, links, blobs };
+function withoutClock({ at: _at, ...stats }: ReviewQueueStats): Omit<ReviewQueueStats, 'at'> {
+  return stats;
 }
 
-function totals({ links, blobs }: Removed): { linkBytes: number; blobBytes: number } {
+function totals({ manifests, links, blobs }: Removed): Record<string, number> {
   const sum = (items: { size: number }[]) => items.reduce((total, item) => total + item.size, 0);
-  return { linkBytes: sum(links), blobBytes: sum(blobs) };
+  return { manifestBytes: sum(manifests), linkBytes: sum(links), blobBytes: sum(blobs) };
 }

@@ -25,6 +25,8 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       expect(await store.gc.stats()).toEqual({
         at: expect.any(Date),
         timing: { reviewDelaySeconds: 86_400, reviewJitterSeconds: 3_600 },
+        untaggedManifests: false,
+        manifests: { queued: 0, due: 0 },
         links: { queued: 0, due: 0 },
         blobs: { queued: 0, due: 0, dueBytes: 0 },
       });
@@ -84,21 +86,34 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
 
     it('counts the reviews that kept what they reviewed, so that a batch of them is not taken for the last', async () => {
       await store.gc.configure(NOW);
-      // Each link is reviewed and kept: a manifest pushed after the upload references its blob.
+      // Each blob is unlinked, then linked again elsewhere and used there: its review keeps it.
       const kept = [blob('kept a'), blob('kept b'), blob('kept c')];
-      for (const record of kept) await store.addBlob('app', record);
-      await store.putManifest('app', imageManifest(kept), 'v1');
+      for (const record of kept) {
+        await store.addBlob('app', record);
+        await store.unlinkBlob('app', record.digest);
+        await store.linkBlob('other', record.digest);
+      }
+      await store.putManifest('other', imageManifest(kept), 'v1');
       const orphan = blob('kept orphan');
       await store.addBlob('app', orphan);
+      await store.unlinkBlob('app', orphan.digest);
 
-      expect(await store.gc.reviewDueLinks(3)).toEqual({ reviewed: 3, removed: [] });
-      expect(await store.gc.reviewDueLinks(3)).toEqual({
-        reviewed: 1,
-        removed: [{ repository: 'app', digest: orphan.digest }],
-      });
       expect(await store.gc.reviewDueLinks(3)).toEqual({ reviewed: 0, removed: [] });
+      expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 3, removed: [] });
       expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 1, removed: [orphan] });
       expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 0, removed: [] });
+    });
+
+    it('drops the review of a link a manifest came to use, or that was removed', async () => {
+      await store.gc.configure(LATER);
+      const used = blob('used');
+      const removed = blob('removed');
+      for (const record of [used, removed]) await store.addBlob('app', record);
+      expect(await store.gc.stats()).toMatchObject({ links: { queued: 2 } });
+      await store.putManifest('app', imageManifest([used]), 'v1');
+      await store.unlinkBlob('app', removed.digest);
+      // The removed link's blob is queued for review instead.
+      expect(await store.gc.stats()).toMatchObject({ links: { queued: 0 }, blobs: { queued: 1 } });
     });
 
     it('keeps what a manifest references, tagged or not', async () => {
@@ -176,6 +191,7 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       await store.gc.configure(NOW);
       await store.addBlob('app', blob('due', 300));
       await store.unlinkBlob('app', blob('due', 300).digest);
+      await store.addBlob('app', blob('due link'));
       await store.gc.configure(LATER);
       await store.addBlob('app', blob('waiting'));
       const { at, timing, links, blobs } = await store.gc.stats();

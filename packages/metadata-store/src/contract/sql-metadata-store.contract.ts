@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../db/sql-database';
 import { SqlMetadataStore } from '../store/sql-metadata-store';
 import { describeAccessStoreContract } from './access-store.contract';
 import { describeEventLogContract } from './event-log.contract';
+import { describeGcManifestReviewsContract } from './gc-manifest-reviews.contract';
 import { describeGcReviewPreviewContract } from './gc-review-preview.contract';
 import { describeGcReviewsContract } from './gc-reviews.contract';
 import { describeMetadataStoreContract, type ContractStore } from './metadata-store.contract';
@@ -37,6 +38,7 @@ export function describeSqlMetadataStoreContract(name: string, open: () => Promi
   describeEventLogContract(name, makeStore);
   describeGcReviewsContract(name, makeStore);
   describeGcReviewPreviewContract(name, makeStore);
+  describeGcManifestReviewsContract(name, makeStore);
 }
 
 async function emptyTables(db: SqlDatabase): Promise<void> {

@@ -6,6 +6,23 @@ export interface ReviewTiming {
   reviewJitterSeconds: number;
 }
 
+/** How garbage collection runs, for the whole deployment. */
+export interface GcSettings extends ReviewTiming {
+  /**
+   * Whether manifests that no tag, index or subject keeps are deleted after the delay (off until
+   * turned on; left as it is when absent). Off, none is queued; turned on, every such manifest
+   * there is then is queued.
+   */
+  untaggedManifests?: boolean;
+}
+
+/** A manifest a review deleted, or would. */
+export interface RemovedManifest {
+  repository: string;
+  digest: string;
+  size: number;
+}
+
 /** A repository's link to a blob that a review removed. */
 export interface RemovedLink {
   repository: string;
@@ -38,6 +55,8 @@ export interface ReviewQueueStats {
   at: Date;
   /** The timing in force (the defaults until a process configures it). */
   timing: ReviewTiming;
+  untaggedManifests: boolean;
+  manifests: QueueStats;
   links: QueueStats;
   blobs: QueueStats & { dueBytes: number };
 }
@@ -56,11 +75,14 @@ export interface PreviewedBlob {
 }
 
 /**
- * What reviewing everything due at `at`, links then blobs until nothing is due, would remove if
- * nothing else wrote meanwhile. Links are ordered by repository then digest, blobs by digest.
+ * What reviewing everything due at `at`, manifests, then links and blobs until nothing is due,
+ * would remove if nothing else wrote meanwhile. Links are ordered by repository then digest,
+ * blobs by digest.
  */
 export interface ReviewPreview {
   at: Date;
+  /** By repository then digest. */
+  manifests: RemovedManifest[];
   links: PreviewedLink[];
   blobs: PreviewedBlob[];
 }
@@ -73,8 +95,15 @@ export interface ReviewPreview {
  * makes a push wait for more than one short review.
  */
 export interface GcReviews {
-  /** Sets the review timing of the whole deployment (it is kept in the database). */
-  configure(timing: ReviewTiming): Promise<void>;
+  /** Sets how the whole deployment collects (it is kept in the database). */
+  configure(settings: GcSettings): Promise<void>;
+  /**
+   * Reviews up to `limit` due manifests, when untagged manifests are collected, deleting those
+   * that nothing keeps with the referrers and index children only they kept (recorded as
+   * `manifest.deleted` by `gc`); their blobs' links are then queued for review. Skips a
+   * repository that a write holds.
+   */
+  reviewDueManifests(limit: number): Promise<ReviewBatch<RemovedManifest>>;
   /**
    * Reviews up to `limit` due links, removing those of blobs that no manifest of their repository
    * references (recorded as `blob.unlinked` by `gc`). A link of a repository that a write holds
@@ -89,9 +118,10 @@ export interface GcReviews {
    */
   reviewDueBlobs(limit: number): Promise<ReviewBatch<BlobRecord>>;
   /**
-   * What `reviewDueLinks` and `reviewDueBlobs`, called until nothing is due, would remove now,
-   * read in one snapshot and changing nothing. A link removed queues its blob's review after the
-   * delay, so such a blob is deleted by the same reviews only with no delay and no jitter. It
+   * What `reviewDueManifests` until nothing is due, then `reviewDueLinks` and `reviewDueBlobs`
+   * until nothing is due, would remove now, read in one snapshot and changing nothing. A manifest
+   * deleted queues its blobs' link reviews after the delay, and a link removed its blob's review,
+   * so what they free is removed by the same reviews only with no delay and no jitter. It
    * differs from what the reviews then do only by what changes meanwhile: writes, reviews of
    * other processes, a repository being written (skipped), reviews coming due as time passes.
    */

@@ -4,56 +4,109 @@ import type { BlobRecord } from '../model';
 import { toBlobRecord, type BlobRow } from '../store/rows';
 import type {
   GcReviews,
+  GcSettings,
   QueueStats,
+  RemovedManifest,
   RemovedLink,
   ReviewBatch,
   ReviewPreview,
   ReviewQueueStats,
-  ReviewTiming,
 } from './gc-reviews';
 import { previewDueReviews } from './review-preview';
+import { unreachableManifests } from './unreachable-manifests';
 
 /** Who garbage collection's changes are recorded as. */
 const GC_ACTOR = { actor: 'gc' };
 
-interface LinkCandidate {
+interface ManifestCandidate {
+  manifest_id: number;
+  /** Null when the manifest is gone: its review was queued by a cascade that deleted it. */
+  repository_id: number | null;
+  repository: string | null;
+}
+
+interface LinkCandidates {
   repository_id: number;
   repository: string;
-  blob_digest: string;
+  digests: string[];
 }
 
 /** The review queues in the registry's SQL database. */
 export class SqlGcReviews implements GcReviews {
   constructor(private readonly db: SqlDatabase) {}
 
-  async configure({ reviewDelaySeconds, reviewJitterSeconds }: ReviewTiming): Promise<void> {
-    await this.db.query(
-      `INSERT INTO gc_settings (review_delay, review_jitter)
-       VALUES (make_interval(secs => $1), make_interval(secs => $2))
-       ON CONFLICT (singleton) DO UPDATE
-         SET review_delay = excluded.review_delay, review_jitter = excluded.review_jitter`,
-      [reviewDelaySeconds, reviewJitterSeconds],
-    );
+  configure({ reviewDelaySeconds, reviewJitterSeconds, untaggedManifests }: GcSettings): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const [before] = await tx.query<{ untagged_manifests: boolean }>(
+        'SELECT untagged_manifests FROM gc_settings FOR UPDATE',
+      );
+      const wasOn = before?.untagged_manifests ?? false;
+      const on = untaggedManifests ?? wasOn;
+      await tx.query(
+        `INSERT INTO gc_settings (review_delay, review_jitter, untagged_manifests)
+         VALUES (make_interval(secs => $1), make_interval(secs => $2), $3)
+         ON CONFLICT (singleton) DO UPDATE
+           SET review_delay = excluded.review_delay, review_jitter = excluded.review_jitter,
+               untagged_manifests = excluded.untagged_manifests`,
+        [reviewDelaySeconds, reviewJitterSeconds, on],
+      );
+      if (on === wasOn) return;
+      // Turned on: what is unkept now was never queued. Turned off: what is queued is dropped, and
+      // queued afresh, with a new delay, if it is turned on again.
+      if (on) {
+        await tx.query(
+          `INSERT INTO gc_manifest_reviews (manifest_id, review_after, reason)
+           SELECT m.id, berth_gc_due(), 'untagged' FROM manifests m
+           WHERE NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+             AND NOT EXISTS (SELECT 1 FROM manifest_references p WHERE p.child_id = m.id)
+           ON CONFLICT DO NOTHING`,
+        );
+      } else {
+        await tx.query('DELETE FROM gc_manifest_reviews');
+      }
+    });
   }
 
-  async reviewDueLinks(limit: number): Promise<ReviewBatch<RemovedLink>> {
-    // Read without locks: each candidate is then claimed in its own transaction.
-    const candidates = await this.db.query<LinkCandidate>(
-      `SELECT g.repository_id, r.name AS repository, g.blob_digest
-       FROM gc_link_reviews g JOIN repositories r ON r.id = g.repository_id
+  async reviewDueManifests(limit: number): Promise<ReviewBatch<RemovedManifest>> {
+    const candidates = await this.db.query<ManifestCandidate>(
+      `SELECT g.manifest_id, m.repository_id, r.name AS repository
+       FROM gc_manifest_reviews g
+       JOIN gc_settings s ON s.untagged_manifests
+       LEFT JOIN manifests m ON m.id = g.manifest_id
+       LEFT JOIN repositories r ON r.id = m.repository_id
        WHERE g.review_after <= now()
        ORDER BY g.review_after
        LIMIT $1`,
       [limit],
     );
-    const batch: ReviewBatch<RemovedLink> = { reviewed: 0, removed: [] };
+    const batch: ReviewBatch<RemovedManifest> = { reviewed: 0, removed: [] };
     for (const candidate of candidates) {
-      const outcome = await this.db.transaction((tx) => reviewLink(tx, candidate));
+      const outcome = await this.db.transaction((tx) => reviewManifest(tx, candidate));
       if (outcome === 'skipped') continue;
       batch.reviewed += 1;
-      if (outcome === 'removed') {
-        batch.removed.push({ repository: candidate.repository, digest: candidate.blob_digest });
-      }
+      batch.removed.push(...outcome);
+    }
+    return batch;
+  }
+
+  async reviewDueLinks(limit: number): Promise<ReviewBatch<RemovedLink>> {
+    // Read without locks, a repository's together: each repository's are then claimed and
+    // reviewed in one transaction of their own, under its lock.
+    const groups = await this.db.query<LinkCandidates>(
+      `SELECT c.repository_id, r.name AS repository, array_agg(c.blob_digest) AS digests
+       FROM (
+         SELECT repository_id, blob_digest FROM gc_link_reviews
+         WHERE review_after <= now() ORDER BY review_after LIMIT $1
+       ) c
+       JOIN repositories r ON r.id = c.repository_id
+       GROUP BY c.repository_id, r.name`,
+      [limit],
+    );
+    const batch: ReviewBatch<RemovedLink> = { reviewed: 0, removed: [] };
+    for (const group of groups) {
+      const { reviewed, removed } = await this.db.transaction((tx) => reviewLinks(tx, group));
+      batch.reviewed += reviewed;
+      batch.removed.push(...removed.map((digest) => ({ repository: group.repository, digest })));
     }
     return batch;
   }
@@ -72,6 +125,13 @@ export class SqlGcReviews implements GcReviews {
     return {
       at: row.at,
       timing: { reviewDelaySeconds: row.delay_seconds, reviewJitterSeconds: row.jitter_seconds },
+      untaggedManifests: row.untagged_manifests,
+      manifests: queueStats(
+        row.manifests_queued,
+        row.manifests_due,
+        row.manifests_oldest_due_at,
+        row.manifests_next_due_at,
+      ),
       links: queueStats(row.links_queued, row.links_due, row.links_oldest_due_at, row.links_next_due_at),
       blobs: {
         ...queueStats(row.blobs_queued, row.blobs_due, row.blobs_oldest_due_at, row.blobs_next_due_at),
@@ -85,6 +145,11 @@ interface StatsRow {
   at: Date;
   delay_seconds: number;
   jitter_seconds: number;
+  untagged_manifests: boolean;
+  manifests_queued: number;
+  manifests_due: number;
+  manifests_oldest_due_at: Date | null;
+  manifests_next_due_at: Date | null;
   links_queued: number;
   links_due: number;
   links_oldest_due_at: Date | null;
@@ -110,10 +175,15 @@ const STATS_SQL = `
 WITH settings AS (
   SELECT now() AS at,
          extract(epoch FROM coalesce(s.review_delay, interval '24 hours'))::float8 AS delay_seconds,
-         extract(epoch FROM coalesce(s.review_jitter, interval '1 hour'))::float8 AS jitter_seconds
+         extract(epoch FROM coalesce(s.review_jitter, interval '1 hour'))::float8 AS jitter_seconds,
+         coalesce(s.untagged_manifests, false) AS untagged_manifests
   FROM (SELECT 1) AS one LEFT JOIN gc_settings s ON true
 )
-SELECT at, delay_seconds, jitter_seconds,
+SELECT at, delay_seconds, jitter_seconds, untagged_manifests,
+  (SELECT count(*)::int FROM gc_manifest_reviews) AS manifests_queued,
+  (SELECT count(*)::int FROM gc_manifest_reviews WHERE review_after <= at) AS manifests_due,
+  (SELECT min(review_after) FROM gc_manifest_reviews WHERE review_after <= at) AS manifests_oldest_due_at,
+  (SELECT min(review_after) FROM gc_manifest_reviews WHERE review_after > at) AS manifests_next_due_at,
   (SELECT count(*)::int FROM gc_link_reviews) AS links_queued,
   (SELECT count(*)::int FROM gc_link_reviews WHERE review_after <= at) AS links_due,
   (SELECT min(review_after) FROM gc_link_reviews WHERE review_after <= at) AS links_oldest_due_at,
@@ -127,38 +197,85 @@ SELECT at, delay_seconds, jitter_seconds,
 FROM settings`;
 
 /**
- * Reviews one link. The repository's lock comes first, as for every write that records events,
- * and is skipped rather than waited for: a repository being pushed to is reviewed on a later run.
- * A review claimed meanwhile by another process, or postponed, is skipped too.
+ * Reviews one manifest, under its repository's lock like a link (skipped when a write holds it):
+ * deletes it, with what only it kept, when nothing keeps it; returns what it deleted. Every write
+ * that tags, lists or deletes a manifest holds that lock, so nothing can come to keep it between
+ * the check and the delete.
  */
-async function reviewLink(tx: SqlClient, candidate: LinkCandidate): Promise<'removed' | 'kept' | 'skipped'> {
-  const { repository_id: repositoryId, repository, blob_digest: digest } = candidate;
+async function reviewManifest(
+  tx: SqlClient,
+  candidate: ManifestCandidate,
+): Promise<RemovedManifest[] | 'skipped'> {
+  const { manifest_id: manifestId, repository_id: repositoryId, repository } = candidate;
+  if (repositoryId !== null) {
+    const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
+      repositoryId,
+    ]);
+    if (locked.length === 0) return 'skipped';
+  }
+  const claimed = await tx.query(
+    'DELETE FROM gc_manifest_reviews WHERE manifest_id = $1 AND review_after <= now() RETURNING 1',
+    [manifestId],
+  );
+  if (claimed.length === 0 || repositoryId === null || repository === null) {
+    return claimed.length === 0 ? 'skipped' : [];
+  }
+  const doomed = await unreachableManifests(tx, [manifestId]);
+  if (doomed.length === 0) return [];
+  // Their blob references and index listings go with them (ON DELETE CASCADE); the triggers
+  // queue the reviews of what those kept.
+  await tx.query('DELETE FROM manifests WHERE id = ANY($1::int8[])', [doomed.map((manifest) => manifest.id)]);
+  await recordChanges(
+    tx,
+    repository,
+    doomed.map(({ digest }) => ({ kind: 'manifest.deleted' as const, digest })),
+    GC_ACTOR,
+  );
+  return doomed.map(({ digest, size }) => ({ repository, digest, size }));
+}
+
+/**
+ * Reviews due links of one repository. The repository's lock comes first, as for every write that
+ * records events, and is skipped rather than waited for: a repository being pushed to is reviewed
+ * on a later run. Under it no manifest of the repository can change, so one statement finds and
+ * removes the links that none references. Reviews claimed meanwhile by another process, or
+ * postponed, are left.
+ */
+async function reviewLinks(
+  tx: SqlClient,
+  { repository_id: repositoryId, repository, digests }: LinkCandidates,
+): Promise<{ reviewed: number; removed: string[] }> {
   const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
     repositoryId,
   ]);
-  if (locked.length === 0) return 'skipped';
-  const claimed = await tx.query(
+  if (locked.length === 0) return { reviewed: 0, removed: [] };
+  const claimed = await tx.query<{ blob_digest: string }>(
     `DELETE FROM gc_link_reviews
-     WHERE repository_id = $1 AND blob_digest = $2 AND review_after <= now()
-     RETURNING 1`,
-    [repositoryId, digest],
+     WHERE repository_id = $1 AND blob_digest = ANY($2::text[]) AND review_after <= now()
+     RETURNING blob_digest`,
+    [repositoryId, digests],
   );
-  // Postponed meanwhile (the blob was used again) or reviewed by another process.
-  if (claimed.length === 0) return 'skipped';
-  const [referenced] = await tx.query(
-    `SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-     WHERE m.repository_id = $1 AND mb.blob_digest = $2
-     LIMIT 1`,
-    [repositoryId, digest],
+  if (claimed.length === 0) return { reviewed: 0, removed: [] };
+  const unlinked = await tx.query<{ blob_digest: string }>(
+    `DELETE FROM repository_blobs rb
+     WHERE rb.repository_id = $1 AND rb.blob_digest = ANY($2::text[])
+       AND NOT EXISTS (
+         SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+         WHERE m.repository_id = $1 AND mb.blob_digest = rb.blob_digest
+       )
+     RETURNING rb.blob_digest`,
+    [repositoryId, claimed.map((row) => row.blob_digest)],
   );
-  if (referenced) return 'kept';
-  const unlinked = await tx.query(
-    'DELETE FROM repository_blobs WHERE repository_id = $1 AND blob_digest = $2 RETURNING 1',
-    [repositoryId, digest],
-  );
-  if (unlinked.length === 0) return 'kept';
-  await recordChanges(tx, repository, [{ kind: 'blob.unlinked', digest }], GC_ACTOR);
-  return 'removed';
+  const removed = unlinked.map((row) => row.blob_digest).sort();
+  if (removed.length > 0) {
+    await recordChanges(
+      tx,
+      repository,
+      removed.map((digest) => ({ kind: 'blob.unlinked' as const, digest })),
+      GC_ACTOR,
+    );
+  }
+  return { reviewed: claimed.length, removed };
 }
 
 /**

@@ -196,6 +196,12 @@ export const configSchema = z
          */
         reviewDelaySeconds: seconds.default(86_400),
         reviewJitterSeconds: seconds.default(3_600),
+        /**
+         * Deletes manifests that no tag names, no index lists and no subject keeps, with their
+         * referrers, after the delay. Off by default: clusters pull by digest. For the whole
+         * deployment, like the delay.
+         */
+        untaggedManifests: booleanSetting.default(false),
         /** How often each process reviews what is due; 0 turns garbage collection off here. */
         intervalSeconds: seconds.default(60),
         /**

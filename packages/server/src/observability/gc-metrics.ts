@@ -9,6 +9,7 @@ import { QueueReadings } from './queue-readings';
  * `QueueReadings` age however many scrapers ask, unless this process changed them meanwhile.
  */
 export class GcMetrics implements GcObserver, OrphanObserver {
+  readonly #manifests: Counter;
   readonly #links: Counter;
   readonly #blobs: Counter;
   readonly #bytes: Counter;
@@ -26,6 +27,11 @@ export class GcMetrics implements GcObserver, OrphanObserver {
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.#manifests = new Counter({
+      name: 'berth_gc_manifests_deleted_total',
+      help: "Manifests that nothing kept (gc.untaggedManifests), deleted by this process's garbage collection.",
+      registers,
+    });
     this.#links = new Counter({
       name: 'berth_gc_links_removed_total',
       help: "Repository links to blobs that no manifest of the repository used, removed by this process's garbage collection.",
@@ -91,6 +97,11 @@ export class GcMetrics implements GcObserver, OrphanObserver {
     this.#readings = new QueueReadings(stats, maxAgeMs);
   }
 
+  manifestDeleted(): void {
+    this.#readings?.invalidate();
+    this.#manifests.inc();
+  }
+
   linkRemoved(): void {
     this.#readings?.invalidate();
     this.#links.inc();
@@ -117,6 +128,7 @@ export class GcMetrics implements GcObserver, OrphanObserver {
     if (!stats) return;
     const { at, links, blobs } = stats;
     for (const [queue, counts] of [
+      ['manifests', stats.manifests],
       ['links', links],
       ['blobs', blobs],
     ] as const) {

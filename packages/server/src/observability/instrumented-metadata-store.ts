@@ -58,6 +58,7 @@ const EVENT_OPERATIONS = [
 
 const GC_OPERATIONS = [
   'configure',
+  'reviewDueManifests',
   'reviewDueLinks',
   'reviewDueBlobs',
   'previewDueReviews',

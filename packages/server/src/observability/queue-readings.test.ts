@@ -5,6 +5,8 @@ function statsWith(due: number): ReviewQueueStats {
   return {
     at: new Date(),
     timing: { reviewDelaySeconds: 0, reviewJitterSeconds: 0 },
+    untaggedManifests: false,
+    manifests: { queued: 0, due: 0 },
     links: { queued: due, due },
     blobs: { queued: 0, due: 0, dueBytes: 0 },
   };

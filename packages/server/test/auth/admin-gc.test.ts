@@ -20,20 +20,33 @@ const ONE_RUN = { perSecond: 0.001, burst: 1 };
 const PLENTY = { perSecond: 1_000, burst: 10_000 };
 
 interface DryRun {
-  repositories: { repository: string; links: { digest: string; size: number }[]; bytes: number }[];
+  repositories: {
+    repository: string;
+    manifests: { digest: string; size: number }[];
+    links: { digest: string; size: number }[];
+    bytes: number;
+  }[];
   blobs: { digest: string; size: number }[];
-  totals: { links: number; linkBytes: number; blobs: number; blobBytes: number };
+  totals: {
+    manifests: number;
+    manifestBytes: number;
+    links: number;
+    linkBytes: number;
+    blobs: number;
+    blobBytes: number;
+  };
 }
 
 interface RunReport {
   startedAt: string;
   endedAt: string;
   seconds: number;
+  manifestsDeleted: number;
   linksRemoved: number;
   blobsReclaimed: number;
   bytesReclaimed: number;
   objectDeleteFailures: number;
-  remaining: { linksDue: number; blobsDue: number };
+  remaining: { manifestsDue: number; linksDue: number; blobsDue: number };
 }
 
 const byDigest = (a: { digest: string }, b: { digest: string }) => (a.digest < b.digest ? -1 : 1);
@@ -118,6 +131,8 @@ describeEachFlavor(
       expect(await admin.expect(200, 'GET', '/gc')).toEqual({
         at: expect.any(String),
         timing: { reviewDelaySeconds: 0, reviewJitterSeconds: 0 },
+        untaggedManifests: false,
+        manifests: { queued: 0, due: 0 },
         links: { queued: 0, due: 0 },
         blobs: { queued: 0, due: 0, dueBytes: 0 },
         worker: { intervalSeconds: 0, lastRun: expect.objectContaining({ outcome: 'done' }) },
@@ -142,9 +157,10 @@ describeEachFlavor(
 
       const dryRun = (await admin.expect(200, 'GET', '/gc/dry-run')) as DryRun;
       const expectedRepositories = [
-        { repository: orphanRepository, links: [orphan], bytes: orphan.size },
+        { repository: orphanRepository, manifests: [], links: [orphan], bytes: orphan.size },
         {
           repository: imageRepository,
+          manifests: [],
           links: [...image].sort(byDigest),
           bytes: image.reduce((sum, blob) => sum + blob.size, 0),
         },
@@ -154,7 +170,7 @@ describeEachFlavor(
         at: expect.any(String),
         repositories: expectedRepositories,
         blobs: [orphan, ...image].sort(byDigest),
-        totals: { links: 3, linkBytes: bytes, blobs: 3, blobBytes: bytes },
+        totals: { manifests: 0, manifestBytes: 0, links: 3, linkBytes: bytes, blobs: 3, blobBytes: bytes },
       });
       // Previewing changed nothing.
       expect(await admin.expect(200, 'GET', '/gc/dry-run')).toEqual({ ...dryRun, at: expect.any(String) });
@@ -165,11 +181,12 @@ describeEachFlavor(
         startedAt: expect.any(String),
         endedAt: expect.any(String),
         seconds: expect.any(Number),
+        manifestsDeleted: 0,
         linksRemoved: dryRun.totals.links,
         blobsReclaimed: dryRun.totals.blobs,
         bytesReclaimed: dryRun.totals.blobBytes,
         objectDeleteFailures: 0,
-        remaining: { linksDue: 0, blobsDue: 0 },
+        remaining: { manifestsDue: 0, linksDue: 0, blobsDue: 0 },
       });
       for (const key of keys) expect(await stored(key)).toBe(false);
       for (const { digest } of image) {
@@ -182,6 +199,7 @@ describeEachFlavor(
         endedAt: run.endedAt,
         seconds: run.seconds,
         outcome: 'done',
+        manifestsDeleted: 0,
         linksRemoved: 3,
         blobsReclaimed: 3,
         bytesReclaimed: bytes,

@@ -1,4 +1,6 @@
-import { OciClient, randomBlob, sha256, uniqueRepo } from '../support/oci-client';
+import { OCI_MANIFEST, OciClient, randomBlob, sha256, uniqueRepo } from '../support/oci-client';
+
+const ACCEPT = { Accept: OCI_MANIFEST };
 import { describeEachFlavor, type TestRegistry } from '../support/test-registry';
 
 async function metric(client: OciClient, name: string): Promise<number> {
@@ -114,4 +116,50 @@ describeEachFlavor(
     });
   },
   { gc: { intervalSeconds: 0 } },
+);
+
+describeEachFlavor(
+  'garbage collection of untagged manifests',
+  (started) => {
+    let registry: TestRegistry;
+    let client: OciClient;
+
+    beforeAll(() => {
+      registry = started();
+      client = new OciClient(registry.url);
+    });
+
+    const collect = () => registry.running.registry.workers.runOnce('gc');
+    const status = async (path: string) => (await client.request('GET', path, { headers: ACCEPT })).status;
+
+    it('deletes an untagged image with its signature, keeps the tagged one, and reclaims their blobs', async () => {
+      const name = uniqueRepo('gc-untagged');
+      const kept = await client.pushImage(name, 'stable');
+      const doomed = await client.pushImage(name, 'moving');
+      const signature = await client.pushImage(name, undefined, {
+        extra: { subject: { mediaType: OCI_MANIFEST, digest: doomed.digest, size: doomed.manifest.length } },
+      });
+      // Moving the tag leaves the first image, and its signature, kept by nothing.
+      const current = await client.pushImage(name, 'moving');
+      expect(await status(`/v2/${name}/referrers/${doomed.digest}`)).toBe(200);
+
+      expect(await collect()).toMatchObject({ outcome: 'done' });
+      for (const image of [doomed, signature]) {
+        expect(await status(`/v2/${name}/manifests/${image.digest}`)).toBe(404);
+        for (const layer of image.layers) {
+          expect((await client.request('HEAD', `/v2/${name}/blobs/${sha256(layer)}`)).status).toBe(404);
+        }
+      }
+      for (const image of [kept, current]) {
+        expect(await status(`/v2/${name}/manifests/${image.digest}`)).toBe(200);
+        for (const layer of image.layers) {
+          const pulled = await client.request('GET', `/v2/${name}/blobs/${sha256(layer)}`, { follow: true });
+          expect(sha256(Buffer.from(await pulled.arrayBuffer()))).toBe(sha256(layer));
+        }
+      }
+      const text = await (await client.request('GET', '/metrics')).text();
+      expect(Number(/^berth_gc_manifests_deleted_total (\S+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+    });
+  },
+  { gc: { reviewDelaySeconds: 0, reviewJitterSeconds: 0, intervalSeconds: 0, untaggedManifests: true } },
 );

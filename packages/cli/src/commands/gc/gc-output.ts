@@ -18,9 +18,14 @@ export function formatGcStatus(status: GcStatus): string {
   return [
     `as of ${formatTime(status.at)}; reviews come due ${formatDuration(timing.reviewDelaySeconds)} ` +
       `after the change that queued them, plus up to ${formatDuration(timing.reviewJitterSeconds)}`,
+    status.untaggedManifests
+      ? 'manifests that no tag, index or subject keeps are deleted'
+      : 'untagged manifests are kept (gc.untaggedManifests is off)',
     '',
+    // Manifests are queued only while untagged manifests are collected.
     formatTable([
       ['QUEUE', 'QUEUED', 'DUE', 'DUE BYTES', 'OVERDUE', 'NEXT DUE'],
+      ...(status.untaggedManifests ? [queue('manifests', status.manifests)] : []),
       queue('links', status.links),
       queue('blobs', status.blobs, status.blobs.dueBytes),
     ]),
@@ -43,9 +48,12 @@ function lastRunText(run: GcRunReport): string {
   return `${formatTime(run.endedAt)} (${run.outcome}, ${formatDuration(run.seconds)}): ${removedText(run)}`;
 }
 
-function removedText(run: Pick<GcRunReport, 'linksRemoved' | 'blobsReclaimed' | 'bytesReclaimed'>): string {
+function removedText(
+  run: Pick<GcRunReport, 'manifestsDeleted' | 'linksRemoved' | 'blobsReclaimed' | 'bytesReclaimed'>,
+): string {
+  const manifests = run.manifestsDeleted > 0 ? `deleted ${plural(run.manifestsDeleted, 'manifest')}, ` : '';
   return (
-    `removed ${plural(run.linksRemoved, 'link')}, deleted ${plural(run.blobsReclaimed, 'blob')} ` +
+    `${manifests}removed ${plural(run.linksRemoved, 'link')}, deleted ${plural(run.blobsReclaimed, 'blob')} ` +
     `(${formatBytes(run.bytesReclaimed)})`
   );
 }
@@ -54,19 +62,26 @@ function removedText(run: Pick<GcRunReport, 'linksRemoved' | 'blobsReclaimed' | 
 export function formatGcDryRun(dryRun: GcDryRun): string {
   const { totals } = dryRun;
   const heading = `as of ${formatTime(dryRun.at)}, a run would`;
-  if (totals.links === 0 && totals.blobs === 0) return `${heading} remove nothing`;
-  const rows = dryRun.repositories.map(({ repository, links, bytes }) => [
+  if (totals.manifests === 0 && totals.links === 0 && totals.blobs === 0) return `${heading} remove nothing`;
+  // The manifests column only when there are manifests to delete (gc.untaggedManifests).
+  const withManifests = totals.manifests > 0;
+  const row = (repository: string, manifests: number, links: number, bytes: number) => [
     repository,
-    String(links.length),
+    ...(withManifests ? [String(manifests)] : []),
+    String(links),
     formatBytes(bytes),
-  ]);
+  ];
   return [
-    `${heading} remove these links (their blobs stay while another repository links them):`,
+    withManifests
+      ? `${heading} delete these manifests and remove these links (their blobs stay while another repository links them):`
+      : `${heading} remove these links (their blobs stay while another repository links them):`,
     '',
     formatTable([
-      ['REPOSITORY', 'LINKS', 'BYTES'],
-      ...rows,
-      ['total', String(totals.links), formatBytes(totals.linkBytes)],
+      ['REPOSITORY', ...(withManifests ? ['MANIFESTS'] : []), 'LINKS', 'BYTES'],
+      ...dryRun.repositories.map(({ repository, manifests, links, bytes }) =>
+        row(repository, manifests.length, links.length, bytes),
+      ),
+      row('total', totals.manifests, totals.links, totals.linkBytes),
     ]),
     '',
     `and delete ${plural(totals.blobs, 'blob')}, ${formatBytes(totals.blobBytes)} of storage`,
@@ -81,10 +96,11 @@ export function formatGcRun(report: GcRunNowReport): string {
       `${plural(report.objectDeleteFailures, 'object')} could not be deleted: the orphan sweep reclaims them`,
     );
   }
-  const { linksDue, blobsDue } = report.remaining;
-  if (linksDue + blobsDue > 0) {
+  const { manifestsDue, linksDue, blobsDue } = report.remaining;
+  if (manifestsDue + linksDue + blobsDue > 0) {
+    const manifests = manifestsDue > 0 ? `${plural(manifestsDue, 'manifest')}, ` : '';
     lines.push(
-      `still due: ${plural(linksDue, 'link')}, ${plural(blobsDue, 'blob')} ` +
+      `still due: ${manifests}${plural(linksDue, 'link')}, ${plural(blobsDue, 'blob')} ` +
         '(in repositories being written, or come due meanwhile): a later run reviews them',
     );
   }
