@@ -4,6 +4,7 @@ import {
   EMBEDDED_PEAK_CEILING_MIB,
   EMBEDDED_STEADY_CEILING_MIB,
 } from './scenarios/embedded-default';
+import { GC_PUSH_P99_CEILING } from './scenarios/gc-push';
 import type { Storage } from './targets/registry-target';
 
 export type FloorStatus = 'met' | 'not met' | 'n/a';
@@ -120,6 +121,21 @@ export function evaluateFloors(view: ResultView): FloorResult[] {
       );
     }
     vsDistribution('parallel', 1.5);
+    // Run on a Berth deployment of its own on the filesystem, reported on the berth-fs row.
+    if (storage === 'fs' && (view.summary(berth, 'gc-push-p99-ratio') || view.failure(berth, 'gc-push'))) {
+      floors.push(
+        below(
+          view,
+          'gc-push-p99-ratio',
+          storage,
+          berth,
+          GC_PUSH_P99_CEILING,
+          `manifest PUT p99 with GC reclaiming < ${GC_PUSH_P99_CEILING}x GC idle`,
+          'x',
+          2,
+        ),
+      );
+    }
     for (const metric of ['push-peak-rss', 'parallel-peak-rss', 'run-peak-rss']) {
       floors.push(
         atMost(view, metric, storage, berth, MEMORY_CEILING_MIB, `RSS <= ${MEMORY_CEILING_MIB} MiB`, 'MiB'),
@@ -191,6 +207,7 @@ function below(
   limit: number,
   description: string,
   unit: string,
+  digits = 1,
 ): FloorResult {
   const value = view.median(berth, metric);
   if (value === undefined) return { description, metric, storage, status: 'n/a', detail: 'no figure' };
@@ -199,7 +216,7 @@ function below(
     metric,
     storage,
     status: value < limit ? 'met' : 'not met',
-    detail: `${value.toFixed(1)} ${unit}`,
+    detail: `${value.toFixed(digits)} ${unit}`,
   };
 }
 

@@ -22,6 +22,8 @@ export function addNotes(
         '(GET ?uploads), which s3rver answers 501 NotImplemented; no blob can be stored, so no image either.',
     );
   }
+  const gc = gcNote(options, started);
+  if (gc) notes.push(gc);
   if (options.berthWorkers > 1)
     notes.push(`Berth ran ${options.berthWorkers} worker processes per pod (http.workers).`);
 }
@@ -41,5 +43,24 @@ function tagSeedingNote(options: BenchOptions, started: RegistryTarget[]): strin
     `Repositories of more than ${tagHttpMax.toLocaleString('en-US')} tags were filled in the registry's own storage, ` +
     `not over HTTP: ${[...idsByMethod].map(([method, ids]) => `${ids.join(' and ')} by ${method}`).join('; ')}. ` +
     `The smaller ones${overHttp.length > 0 ? `, and all of ${overHttp.join(' and ')}'s,` : ''} by manifest PUTs over HTTP.`
+  );
+}
+
+/** How the GC scenarios ran: on deployments of their own, with backlogs staged behind Berth's back. */
+function gcNote(options: BenchOptions, started: RegistryTarget[]): string | undefined {
+  const ran = ['gc-reclaim', 'gc-push', 'gc-head'].filter(
+    (id) => options.only.length === 0 || options.only.includes(id),
+  );
+  if (ran.length === 0 || !started.some((target) => target.id === 'berth-fs')) return undefined;
+  const staged = ran.filter((id) => id !== 'gc-head');
+  return (
+    `${ran.join(', ')} ran on Berth deployments of their own (as berth-fs is, with GC settings of their own), ` +
+    'reported on the berth-fs row.' +
+    (staged.length === 0
+      ? ''
+      : ` The backlogs of ${staged.join(' and ')} were staged, not pushed: objects written where the filesystem ` +
+        'store keeps them, and in one PostgreSQL transaction their blob rows, links and unlinks, with the reviews ' +
+        "the schema's triggers queue after pushes and blob DELETEs, made due at the commit; a blob pushed and " +
+        'deleted over HTTP first checks that Berth stores blobs so.')
   );
 }

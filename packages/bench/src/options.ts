@@ -48,6 +48,19 @@ export interface Sizes {
   embeddedSettleSeconds: number;
   /** Length of that window (resident size sampled every 250 ms, median). */
   embeddedIdleSeconds: number;
+  /** Unreferenced blobs the gc-reclaim scenario seeds and times the reclaim of. */
+  gcBlobs: number;
+  /** Size of each of them: small, so that the per-object cost shows. */
+  gcBlobSize: number;
+  /** Blobs of the backlog the gc-push scenario pushes against; it must outlast the pushes. */
+  gcPushBacklog: number;
+  /** Images (config + one layer + manifest) the gc-push scenario pushes in each phase. */
+  gcPushImages: number;
+  /** Clients pushing them at once, each one image after the other to a repository of its own. */
+  gcPushClients: number;
+  /** Seconds of blob HEAD load in each phase of the gc-head scenario. */
+  gcHeadSeconds: number;
+  gcHeadConnections: number;
   sha256: number;
   loopback: number;
   s3Raw: number;
@@ -71,6 +84,13 @@ export const FULL_SIZES: Sizes = {
   embeddedImages: 20,
   embeddedSettleSeconds: 5,
   embeddedIdleSeconds: 5,
+  gcBlobs: 100_000,
+  gcBlobSize: KiB,
+  gcPushBacklog: 100_000,
+  gcPushImages: 400,
+  gcPushClients: 4,
+  gcHeadSeconds: 5,
+  gcHeadConnections: 16,
   sha256: GiB,
   loopback: GiB,
   s3Raw: GiB,
@@ -94,6 +114,13 @@ export const SMOKE_SIZES: Sizes = {
   embeddedImages: 3,
   embeddedSettleSeconds: 1,
   embeddedIdleSeconds: 1,
+  gcBlobs: 300,
+  gcBlobSize: KiB,
+  gcPushBacklog: 3_000,
+  gcPushImages: 10,
+  gcPushClients: 2,
+  gcHeadSeconds: 1,
+  gcHeadConnections: 4,
   sha256: 8 * MiB,
   loopback: 8 * MiB,
   s3Raw: 8 * MiB,
@@ -118,6 +145,10 @@ Options:
   --berth-cpu-prof DIR  Berth's processes write CPU profiles (node --cpu-prof) into DIR
   --tag-counts LIST   tag counts of the listed repositories (default 10000,100000)
   --manifest-seconds N  seconds of manifest HEAD/GET load (default 10)
+  --gc-blobs N        unreferenced blobs reclaimed by gc-reclaim (default 100000)
+  --gc-push-backlog N  blobs GC reclaims while gc-push pushes; must outlast the pushes
+                      (default 100000)
+  --gc-push-images N  images pushed by gc-push in each phase (default 400)
   --out DIR           where the JSON goes (default bench-results/)
   --no-json           write no JSON file
   --report FILE       print the report of a JSON file an earlier run wrote, and run nothing
@@ -185,6 +216,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         break;
       case '--manifest-seconds':
         options.sizes.manifestSeconds = positiveInteger(flag, value());
+        break;
+      case '--gc-blobs':
+        options.sizes.gcBlobs = positiveInteger(flag, value());
+        break;
+      case '--gc-push-backlog':
+        options.sizes.gcPushBacklog = positiveInteger(flag, value());
+        break;
+      case '--gc-push-images':
+        options.sizes.gcPushImages = positiveInteger(flag, value());
         break;
       case '--out':
         options.outDir = value();

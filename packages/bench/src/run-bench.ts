@@ -77,6 +77,10 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       return payload;
     },
     pushedBlobs: new Map(),
+    berth: {
+      workers: options.berthWorkers,
+      ...(options.berthCpuProfileDir ? { cpuProfileDir: options.berthCpuProfileDir } : {}),
+    },
     progress,
   };
   const line = (scenario: string, target: string, step: string, text: string): void =>

@@ -35,6 +35,8 @@ export interface ScenarioContext {
   /** The large blob each target holds after the push scenario, for the pull scenario. */
   pushedBlobs: Map<string, Payload>;
   s3?: S3rverInstance;
+  /** How Berth's processes are started, for scenarios that start Berth deployments of their own. */
+  berth: { workers: number; cpuProfileDir?: string };
   /** Reports a long step as it starts, on the progress stream. */
   progress(line: string): void;
 }

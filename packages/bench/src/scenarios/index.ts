@@ -7,6 +7,9 @@ import { blobPull } from './blob-pull';
 import { blobPush } from './blob-push';
 import { chunkedPush } from './chunked-push';
 import { embeddedDefault } from './embedded-default';
+import { gcHead } from './gc-head';
+import { gcPush } from './gc-push';
+import { gcReclaim } from './gc-reclaim';
 import { manifestLoad } from './manifest-load';
 import { parallelPush } from './parallel-push';
 import { smallImages } from './small-images';
@@ -23,6 +26,9 @@ export function allScenarios(sizes: Sizes): Scenario[] {
     tagList(sizes),
     parallelPush(sizes),
     embeddedDefault(sizes),
+    gcReclaim(sizes),
+    gcPush(sizes),
+    gcHead(sizes),
   ];
 }
 

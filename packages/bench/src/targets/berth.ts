@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { request } from 'undici';
 import { RegistryClient } from '../oci/registry-client';
 import { cleanEnv, startChild, waitForHttp, type Child } from '../process/child';
 import { processTree } from '../process/memory';
@@ -23,6 +24,15 @@ export interface BerthOptions {
   workers: number;
   /** Folder for V8 CPU profiles of every Berth process (node --cpu-prof), written when it stops. */
   cpuProfileDir?: string;
+  /** Further BERTH_* settings, over the ones every Berth target gets. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Berth as started here, with where its data lives, for scenarios that set data up behind its back. */
+export interface BerthTarget extends RegistryTarget {
+  readonly databaseUrl: string;
+  /** The filesystem store's root; undefined on S3. */
+  readonly blobRoot: string | undefined;
 }
 
 /**
@@ -31,7 +41,7 @@ export interface BerthOptions {
  * on s3rver. On S3, a second process on the same backends serves pulls by presigned redirect,
  * while the first streams them through itself (blobs.redirect false).
  */
-export async function startBerth(options: BerthOptions): Promise<RegistryTarget> {
+export async function startBerth(options: BerthOptions): Promise<BerthTarget> {
   if (!existsSync(BERTH_MAIN)) throw new Error(`${BERTH_MAIN} is missing: run npm run build first`);
   const id = `berth-${options.storage}`;
   const database = await createDatabase(options.storage);
@@ -56,6 +66,7 @@ export async function startBerth(options: BerthOptions): Promise<RegistryTarget>
       BERTH_COORDINATOR_REDIS_URL: REDIS_URL,
       BERTH_COORDINATOR_REDIS_KEY_PREFIX: keyPrefix,
       ...storageEnv(options, blobRoot),
+      ...options.env,
     };
     const start = async (redirect: boolean): Promise<Endpoint> => {
       const port = await freePort();
@@ -72,6 +83,7 @@ export async function startBerth(options: BerthOptions): Promise<RegistryTarget>
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitForHttp(child, `${url}/readyz`, id);
+      await untilEveryWorkerReady(url, options.workers, id);
       return { url, client: new RegistryClient(url), pids: () => processTree(child.pid) };
     };
     // One after the other: the first applies the migrations.
@@ -90,6 +102,8 @@ export async function startBerth(options: BerthOptions): Promise<RegistryTarget>
           ? '; a second process on the same backends with blobs.redirect on serves the redirect pull'
           : ''),
       tagSeeder: berthTagSeeder(database.url),
+      databaseUrl: database.url,
+      blobRoot,
       log: () => children.map((child) => child.output()).join(''),
       ...(redirectPod ? { redirectPod } : {}),
       async stop() {
@@ -100,6 +114,34 @@ export async function startBerth(options: BerthOptions): Promise<RegistryTarget>
   } catch (error) {
     await cleanup();
     throw error;
+  }
+}
+
+/**
+ * Waits until every worker process serves: each listens before it opens its backends, answering
+ * 503 "starting" meanwhile, and the first ready answer came from one of them. A worker builds its
+ * metrics registry once its backends are open, and /metrics answers only once the primary has
+ * collected the registry of every worker, so its first 200 means that all of them are past that;
+ * then, the primary dealing new connections out round robin, this many ready answers in a row,
+ * each on a new connection, are answers of every worker.
+ */
+async function untilEveryWorkerReady(origin: string, workers: number, name: string): Promise<void> {
+  if (workers === 1) return;
+  const deadline = Date.now() + 30_000;
+  const answers = async (path: string): Promise<boolean> => {
+    const response = await request(`${origin}${path}`, {
+      reset: true,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  };
+  for (let inRow = 0, served = false; inRow < 3 * workers;) {
+    served ||= await answers('/metrics');
+    inRow = served && (await answers('/readyz')) ? inRow + 1 : 0;
+    if (Date.now() > deadline) throw new Error(`${name}: not every worker served after 30 s`);
+    if (inRow === 0) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
