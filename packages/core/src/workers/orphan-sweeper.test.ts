@@ -15,16 +15,21 @@ describe('OrphanSweeper', () => {
   const deleted: string[] = [];
   const signal = new AbortController().signal;
 
+  // One database for all: each test names keys of its own, in a blob store of its own.
+  beforeAll(async () => {
+    metadata = new SqlMetadataStore(await PgliteDatabase.open());
+    await metadata.migrate();
+  });
+
+  afterAll(() => metadata.close());
+
   beforeEach(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'berth-orphans-'));
     blobs = new FilesystemBlobStore({ root });
-    metadata = new SqlMetadataStore(await PgliteDatabase.open());
-    await metadata.migrate();
     deleted.length = 0;
   });
 
   afterEach(async () => {
-    await metadata.close();
     await blobs.close();
     await rm(root, { recursive: true, force: true });
   });

@@ -44,6 +44,7 @@ describe('migrate', () => {
       '20261204000000_events',
       '20261205000000_gc_reviews',
       '20261206000000_blob_storage_keys',
+      '20261207000000_gc_manifest_reviews',
     ]);
     expect(await migrate(db!)).toEqual([]);
   });
