@@ -11,8 +11,8 @@ const REPOSITORY = repositoryFor('gc-head');
 
 /**
  * What the GC postpone costs the blob HEAD hot path. Every HEAD (or GET) of a blob whose link has
- * a review queued pushes the review back in the statement that finds the link: an UPDATE, and so
- * a commit, where a blob without one is a plain read. A deployment of its own with the shipped GC
+ * a review queued may push the review back, in the statement that finds the link: an UPDATE,
+ * where a blob without one is a plain read. A deployment of its own with the shipped GC
  * settings (reviews due after a day) gets an image pushed, whose layer's review its manifest
  * dropped, and a layer uploaded that no manifest uses yet, whose review stays pending: the case of
  * a client that checks its blobs before it pushes the manifest. Both are loaded with HEAD by
@@ -29,7 +29,7 @@ export function gcHead(sizes: Sizes): Scenario {
       { id: 'gc-head-none', label: `blob HEAD, no review queued (${load})`, unit: 'req/s', better: 'higher' },
       {
         id: 'gc-head-pending',
-        label: 'blob HEAD, review pending (each HEAD postpones it)',
+        label: 'blob HEAD, review pending (each HEAD may postpone it)',
         unit: 'req/s',
         better: 'higher',
       },
