@@ -1,24 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { digestOf } from '../contract/metadata-store.contract';
-import { openPostgresTestDatabase, type TestSqlDatabase } from '../contract/test-databases.contract';
-import { migrate } from '../db/migrate';
-import { SqlMetadataStore } from '../store/sql-metadata-store';
+import { usePostgresTestStore } from '../contract/test-databases.contract';
+import type { SqlDatabase } from '../db/sql-database';
+import type { SqlMetadataStore } from '../store/sql-metadata-store';
 
 // Order across concurrent transactions needs a server with several connections: PGlite runs one
 // transaction at a time, so there nothing can commit out of order.
 describe('event order on PostgreSQL, with transactions in flight', () => {
-  let database: TestSqlDatabase;
+  const opened = usePostgresTestStore();
+  let db: SqlDatabase;
   let store: SqlMetadataStore;
 
-  beforeAll(async () => {
-    database = await openPostgresTestDatabase();
-    await migrate(database.db);
-    store = new SqlMetadataStore(database.db);
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await database.dispose?.();
+  beforeAll(() => {
+    ({ db, store } = opened());
   });
 
   const blob = (label: string) => ({ digest: digestOf(label), size: 1, storageKey: `k/${label}` });
@@ -29,7 +23,7 @@ describe('event order on PostgreSQL, with transactions in flight', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked!: () => void;
     const holding = new Promise<void>((resolve) => (locked = resolve));
-    const done = database.db.transaction(async (tx) => {
+    const done = db.transaction(async (tx) => {
       await tx.query('SELECT berth_lock_repository($1, $2, true)', [repository, 'holder']);
       locked();
       await released;

@@ -1,24 +1,18 @@
 import { digestOf } from '../contract/metadata-store.contract';
-import { openPostgresTestDatabase, type TestSqlDatabase } from '../contract/test-databases.contract';
-import { migrate } from '../db/migrate';
-import { SqlMetadataStore } from '../store/sql-metadata-store';
+import { usePostgresTestStore } from '../contract/test-databases.contract';
+import type { SqlDatabase } from '../db/sql-database';
+import type { SqlMetadataStore } from '../store/sql-metadata-store';
 
 // A write holding a blob row while a review runs needs a server with several connections: PGlite
 // runs one transaction at a time.
 describe('blob reviews on PostgreSQL, with a write holding a blob', () => {
-  let database: TestSqlDatabase;
+  const opened = usePostgresTestStore();
+  let db: SqlDatabase;
   let store: SqlMetadataStore;
 
   beforeAll(async () => {
-    database = await openPostgresTestDatabase();
-    await migrate(database.db);
-    store = new SqlMetadataStore(database.db);
+    ({ db, store } = opened());
     await store.gc.configure({ reviewDelaySeconds: 0, reviewJitterSeconds: 0 });
-  });
-
-  afterAll(async () => {
-    await store.close();
-    await database.dispose?.();
   });
 
   // What one case leaves due (its link, queued by the write) must not reach the next.
@@ -38,7 +32,7 @@ describe('blob reviews on PostgreSQL, with a write holding a blob', () => {
     const released = new Promise<boolean>((resolve) => (release = resolve));
     let linked!: () => void;
     const holding = new Promise<void>((resolve) => (linked = resolve));
-    const done = database.db
+    const done = db
       .transaction(async (tx) => {
         await tx.query(
           `INSERT INTO repository_blobs (repository_id, blob_digest)
@@ -66,7 +60,7 @@ describe('blob reviews on PostgreSQL, with a write holding a blob', () => {
       const repository = `gc-locks-${String(commit)}`;
       for (const record of [held, free]) await store.addBlob(repository, record);
       // Unlinked, both are queued for review.
-      await database.db.query('DELETE FROM repository_blobs WHERE blob_digest = ANY($1::text[])', [
+      await db.query('DELETE FROM repository_blobs WHERE blob_digest = ANY($1::text[])', [
         [held.digest, free.digest],
       ]);
       await store.gc.reviewDueLinks(100);
@@ -75,7 +69,7 @@ describe('blob reviews on PostgreSQL, with a write holding a blob', () => {
         // The held blob is neither waited for nor counted as reviewed; its review is queued again.
         expect(await store.gc.reviewDueBlobs(100)).toEqual({ reviewed: 1, removed: [free] });
         expect(await store.gc.reviewDueBlobs(100)).toEqual({ reviewed: 0, removed: [] });
-        const [queued] = await database.db.query<{ reason: string }>(
+        const [queued] = await db.query<{ reason: string }>(
           'SELECT reason FROM gc_blob_reviews WHERE blob_digest = $1',
           [held.digest],
         );

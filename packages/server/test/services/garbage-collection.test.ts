@@ -1,7 +1,7 @@
 import { OCI_MANIFEST, OciClient, randomBlob, sha256, uniqueRepo } from '../support/oci-client';
+import { describeEachFlavor, type TestRegistry } from '../support/test-registry';
 
 const ACCEPT = { Accept: OCI_MANIFEST };
-import { describeEachFlavor, type TestRegistry } from '../support/test-registry';
 
 async function metric(client: OciClient, name: string): Promise<number> {
   const text = await (await client.request('GET', '/metrics')).text();
@@ -121,18 +121,10 @@ describeEachFlavor(
 describeEachFlavor(
   'garbage collection of untagged manifests',
   (started) => {
-    let registry: TestRegistry;
-    let client: OciClient;
-
-    beforeAll(() => {
-      registry = started();
-      client = new OciClient(registry.url);
-    });
-
-    const collect = () => registry.running.registry.workers.runOnce('gc');
-    const status = async (path: string) => (await client.request('GET', path, { headers: ACCEPT })).status;
-
     it('deletes an untagged image with its signature, keeps the tagged one, and reclaims their blobs', async () => {
+      const registry = started();
+      const client = new OciClient(registry.url);
+      const status = async (path: string) => (await client.request('GET', path, { headers: ACCEPT })).status;
       const name = uniqueRepo('gc-untagged');
       const kept = await client.pushImage(name, 'stable');
       const doomed = await client.pushImage(name, 'moving');
@@ -143,7 +135,7 @@ describeEachFlavor(
       const current = await client.pushImage(name, 'moving');
       expect(await status(`/v2/${name}/referrers/${doomed.digest}`)).toBe(200);
 
-      expect(await collect()).toMatchObject({ outcome: 'done' });
+      expect(await registry.running.registry.workers.runOnce('gc')).toMatchObject({ outcome: 'done' });
       for (const image of [doomed, signature]) {
         expect(await status(`/v2/${name}/manifests/${image.digest}`)).toBe(404);
         for (const layer of image.layers) {
