@@ -5,6 +5,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
+  type MultipartUpload,
 } from '@aws-sdk/client-s3';
 
 /** Which S3-compatible server the tests run against. */
@@ -76,12 +77,8 @@ export async function deleteBucket(client: S3Client, bucket: string): Promise<vo
   await client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
-async function listUploads(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-): Promise<{ Key?: string; UploadId?: string }[]> {
-  const found: { Key?: string; UploadId?: string }[] = [];
+async function listUploads(client: S3Client, bucket: string, prefix: string): Promise<MultipartUpload[]> {
+  const found: MultipartUpload[] = [];
   let KeyMarker: string | undefined;
   let UploadIdMarker: string | undefined;
   do {

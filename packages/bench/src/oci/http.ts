@@ -65,8 +65,8 @@ export async function send(
   const response = await request(url, {
     dispatcher: agent,
     method: options.method,
-    headers: options.headers,
-    body: options.body,
+    ...(options.headers !== undefined ? { headers: options.headers } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {}),
     // undici closes the connection after every HEAD unless told the server is well-behaved.
     reset: false,
   });

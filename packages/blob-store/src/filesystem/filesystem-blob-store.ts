@@ -93,7 +93,7 @@ export class FilesystemBlobStore implements BlobStore {
       return {
         stream: file.createReadStream({ ...selected, highWaterMark: READ_CHUNK_BYTES }),
         size: info.size,
-        range: selected,
+        ...(selected !== undefined ? { range: selected } : {}),
       };
     } catch (error) {
       await file.close();

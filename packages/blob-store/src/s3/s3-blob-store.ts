@@ -136,7 +136,7 @@ export class S3BlobStore implements BlobStore {
     // upload's completion (which some S3 implementations pay for by copying every part) is avoided.
     if (size !== undefined && size <= MAX_PUT_OBJECT_SIZE) {
       const command = new PutObjectCommand({ Bucket: bucket, Key, Body: stream, ContentLength: size });
-      await sendWithBody(stream, (abortSignal) => client.send(command, { abortSignal }));
+      await sendWithBody(stream, (options) => client.send(command, options));
     } else {
       // A failed Upload aborts its multipart upload, so nothing becomes visible.
       const upload = new Upload({
@@ -207,7 +207,7 @@ export class S3BlobStore implements BlobStore {
 function checkServedRange(
   key: string,
   range: ByteRange,
-  reply: { ContentRange?: string; ContentLength?: number },
+  reply: { ContentRange?: string | undefined; ContentLength?: number | undefined },
 ): { size: number; range: ByteRange } {
   const served = CONTENT_RANGE.exec(reply.ContentRange ?? '');
   const size = served === null ? (reply.ContentLength ?? 0) : Number(served[3]);
@@ -226,9 +226,9 @@ function createClient(options: S3BlobStoreSettings): S3Client {
   const { accessKeyId, secretAccessKey } = options;
   const client = new S3Client({
     region: options.region,
-    endpoint: options.endpoint,
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     forcePathStyle: options.forcePathStyle,
-    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
     // Ceph RGW (and others) reject the SDK's default checksums on streamed bodies of unknown length.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

@@ -207,7 +207,7 @@ export class S3ResumableWrites {
       Body: piece.body,
       ContentLength: piece.size,
     });
-    const { ETag } = await sendWithBody(piece.body, (abortSignal) => client.send(command, { abortSignal }));
+    const { ETag } = await sendWithBody(piece.body, (options) => client.send(command, options));
     if (ETag === undefined) throw new Error('UploadPart returned no ETag');
     return { PartNumber, ETag, size: piece.size };
   }
@@ -229,7 +229,7 @@ export class S3ResumableWrites {
       Body: piece.body,
       ContentLength: piece.size,
     });
-    await sendWithBody(piece.body, (abortSignal) => client.send(command, { abortSignal }));
+    await sendWithBody(piece.body, (options) => client.send(command, options));
     return tail;
   }
 

@@ -7,9 +7,9 @@ import type { Readable } from 'node:stream';
  */
 export async function sendWithBody<T>(
   body: Readable | Buffer,
-  send: (abortSignal?: AbortSignal) => Promise<T>,
+  send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
 ): Promise<T> {
-  if (Buffer.isBuffer(body)) return send();
+  if (Buffer.isBuffer(body)) return send({});
   const controller = new AbortController();
   let bodyError: unknown;
   const onError = (error: unknown): void => {
@@ -18,7 +18,7 @@ export async function sendWithBody<T>(
   };
   body.on('error', onError);
   try {
-    return await send(controller.signal);
+    return await send({ abortSignal: controller.signal });
   } catch (error) {
     throw bodyError ?? error;
   } finally {

@@ -46,8 +46,7 @@ export async function pushImage(
     digest: digestOf(payload),
     mediaType: IMAGE_MANIFEST,
     payload,
-    artifactType: artifact?.artifactType,
-    subjectDigest: artifact?.subject,
+    ...(artifact ? { artifactType: artifact.artifactType, subjectDigest: artifact.subject } : {}),
     blobDigests: [config.digest, layer.digest],
     manifestDigests: [],
   };

@@ -21,7 +21,8 @@ export function connectRedis(
   url: string,
   deadlines: RedisDeadlines,
   onError: (error: Error) => void,
-  overrides: Partial<RedisOptions> = {},
+  // Without `replyMapping`: ioredis's constructor declares it narrower than RedisOptions does.
+  overrides: Omit<Partial<RedisOptions>, 'replyMapping'> = {},
 ): ScriptedRedis {
   const redis = new Redis(url, {
     // Never give up reconnecting: a pod must heal by itself once Redis is back, without a restart.

@@ -83,9 +83,9 @@ export function toRobotRecord(row: RobotRow): RobotRecord {
     name: row.name,
     secretHash: row.secret_hash,
     actions: row.actions,
-    description: row.description ?? undefined,
+    ...(row.description !== null ? { description: row.description } : {}),
     createdAt: row.created_at,
-    expiresAt: row.expires_at ?? undefined,
-    revokedAt: row.revoked_at ?? undefined,
+    ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+    ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),
   };
 }

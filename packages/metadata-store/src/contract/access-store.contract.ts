@@ -211,8 +211,10 @@ export function describeAccessStoreContract(name: string, makeStore: () => Promi
         expect(await access.namespacesPage({ limit: 0 })).toEqual([]);
         const [a] = await access.namespacesPage({ last: 'B', limit: 1 });
         expect(a).toEqual({ name: 'a', public: true, createdAt: expect.any(Date) });
-        const names = async (last: string, limit?: number) =>
-          (await access.namespacesPage({ last, limit })).map((namespace) => namespace.name);
+        const names = async (last: string, limit?: number) => {
+          const page = await access.namespacesPage({ last, ...(limit !== undefined ? { limit } : {}) });
+          return page.map((namespace) => namespace.name);
+        };
         expect(await names('B', 2)).toEqual(['a', 'a-b']);
         expect(await names('a-', 1)).toEqual(['a-b']);
         expect(await names('a.b')).toEqual(['a_b', 'b']);

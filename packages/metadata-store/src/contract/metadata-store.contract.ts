@@ -44,9 +44,9 @@ export function imageManifest(
     digest: digestOf(payload),
     mediaType: IMAGE_MANIFEST,
     payload,
-    artifactType: extra.artifactType,
-    subjectDigest: extra.subject,
-    annotations: extra.annotations,
+    ...(extra.artifactType !== undefined ? { artifactType: extra.artifactType } : {}),
+    ...(extra.subject !== undefined ? { subjectDigest: extra.subject } : {}),
+    ...(extra.annotations !== undefined ? { annotations: extra.annotations } : {}),
     blobDigests: blobs.map((blob) => blob.digest),
     manifestDigests: [],
   };
@@ -180,7 +180,7 @@ export function describeMetadataStoreContract(name: string, makeStore: () => Pro
         const walked: string[] = [];
         for (let page = await store.repositoriesPage({ limit: 2 }); page.length > 0;) {
           walked.push(...page);
-          page = await store.repositoriesPage({ last: page.at(-1), limit: 2 });
+          page = await store.repositoriesPage({ last: page.at(-1)!, limit: 2 });
         }
         expect(walked).toEqual(BYTE_ORDERED_NAMES);
       });

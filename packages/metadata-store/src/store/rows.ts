@@ -37,8 +37,8 @@ export function toManifestRecord(row: ManifestRow): ManifestRecord {
     mediaType: row.media_type,
     size: row.size,
     payload: row.payload,
-    artifactType: row.artifact_type ?? undefined,
-    subjectDigest: row.subject_digest ?? undefined,
+    ...(row.artifact_type !== null ? { artifactType: row.artifact_type } : {}),
+    ...(row.subject_digest !== null ? { subjectDigest: row.subject_digest } : {}),
   };
 }
 
@@ -60,7 +60,7 @@ export function toReferrer(row: ReferrerRow): Referrer {
     digest: row.digest,
     mediaType: row.media_type,
     size: row.size,
-    artifactType: row.artifact_type ?? undefined,
-    annotations: row.annotations ?? undefined,
+    ...(row.artifact_type !== null ? { artifactType: row.artifact_type } : {}),
+    ...(row.annotations !== null ? { annotations: row.annotations } : {}),
   };
 }

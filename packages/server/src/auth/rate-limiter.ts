@@ -9,8 +9,8 @@ export interface Rate {
 
 /** A limit that replaces the default for one namespace's repositories or one account. */
 export interface RateOverride {
-  namespace?: string;
-  account?: string;
+  namespace?: string | undefined;
+  account?: string | undefined;
   class: RequestClass;
   limit: Rate;
 }

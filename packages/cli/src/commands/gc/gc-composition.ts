@@ -36,10 +36,8 @@ export async function withGc<T>(
   try {
     await requireMigrated(backends.metadata);
     // A one-off run reads no manifest, so it needs no cache (nor its subscription).
-    const services = createRegistryServices(backends, {
-      ...serviceSettings(config),
-      manifestCache: undefined,
-    });
+    const { manifestCache: _manifestCache, ...settings } = serviceSettings(config);
+    const services = createRegistryServices(backends, settings);
     try {
       return await work(services.gc);
     } finally {

@@ -16,7 +16,11 @@ const list = defineCommand({
     ...JSON_OPTION,
   },
   async run({ options }, context) {
-    const range = { limit: positiveInteger(options.limit, 'limit'), after: options.after };
+    const limit = positiveInteger(options.limit, 'limit');
+    const range = {
+      ...(limit !== undefined ? { limit } : {}),
+      ...(options.after !== undefined ? { after: options.after } : {}),
+    };
     const repositories = await withMigratedServices(context, ({ listing }) =>
       allPages(async ({ limit, last }) => named((await listing.repositoriesPage(limit, last)).names), range),
     );

@@ -9,8 +9,8 @@ export interface ExternalIssuer {
   issuer: string;
   /** Matched exactly against the token's `aud`. */
   audience: string;
-  jwksUrl?: string;
-  keys?: KeySource[];
+  jwksUrl?: string | undefined;
+  keys?: KeySource[] | undefined;
 }
 
 /** Throws, naming the issuer or key, on a configuration that could never verify a token. */

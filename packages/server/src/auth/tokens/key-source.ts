@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 
 /** A PEM key given inline or as a file path (exactly one), with an optional key id. */
 export interface KeySource {
-  pem?: string;
-  file?: string;
-  kid?: string;
+  pem?: string | undefined;
+  file?: string | undefined;
+  kid?: string | undefined;
 }
 
 /** Names a key in error messages, e.g. `signing key (/etc/berth/key.pem)`, never showing key material. */

@@ -24,7 +24,8 @@ function describe(res: Response, manifest: ManifestRecord): void {
 
 async function readManifestBody(req: Request, limit: number): Promise<Buffer> {
   try {
-    return await getRawBody(req, { limit, length: req.headers['content-length'] });
+    const length = req.headers['content-length'];
+    return await getRawBody(req, { limit, ...(length !== undefined ? { length } : {}) });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
       throw new ManifestTooLargeError(limit);
