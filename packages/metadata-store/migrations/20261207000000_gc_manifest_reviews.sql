@@ -160,3 +160,10 @@ LANGUAGE sql VOLATILE AS $$
           SELECT coalesce(s.review_delay, '24 hours') FROM (SELECT 1) AS one LEFT JOIN gc_settings s ON true
       )
 $$;
+
+-- How many reviews were done, by minute, by every process together: the rate at which the status
+-- reports when what is due will be done. Kept for an hour.
+CREATE TABLE gc_progress (
+    minute timestamptz PRIMARY KEY,
+    reviews bigint NOT NULL
+);

@@ -117,6 +117,7 @@ export function serviceSettings(config: Config): ServiceSettings {
     events: config.events,
     // A process kept out of background work runs garbage collection only when asked.
     gcIntervalSeconds: config.workers.enabled ? config.gc.intervalSeconds : 0,
+    gcBusyFraction: config.gc.busyFraction,
     orphans: {
       minimumAgeSeconds: config.gc.orphanMinimumAgeSeconds,
       sweepIntervalSeconds: config.gc.orphanSweepIntervalSeconds,

@@ -65,6 +65,7 @@ describe('gc commands on PostgreSQL', () => {
           'links  0       0    -          -        -',
           'blobs  0       0    0 B        -        -',
           '',
+          'every process together reviewed 0.0 a second lately; nothing is due',
           'runs: known to the processes that collect \\(berth_gc_\\* metrics, the admin API\\)',
           '$',
         ].join('\n'),
@@ -77,6 +78,7 @@ describe('gc commands on PostgreSQL', () => {
       manifests: { queued: 0, due: 0 },
       links: { queued: 0, due: 0 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },
+      progress: { reviewsPerSecond: 0, etaSeconds: 0 },
     });
   });
 

@@ -9,6 +9,7 @@ describe('gc reports', () => {
       at: AT,
       timing: TIMING,
       untaggedManifests: false,
+      recent: { reviews: 0, since: new Date('2026-12-05T11:55:00Z') },
       manifests: { queued: 0, due: 0 },
       links: { queued: 3, due: 2, oldestDueAt: new Date('2026-12-05T11:58:30Z') },
       blobs: { queued: 1, due: 0, dueBytes: 0, nextDueAt: new Date('2026-12-06T00:00:00Z') },
@@ -17,9 +18,29 @@ describe('gc reports', () => {
       at: AT,
       timing: TIMING,
       untaggedManifests: false,
+      progress: { reviewsPerSecond: 0 },
       manifests: { queued: 0, due: 0 },
       links: { queued: 3, due: 2, oldestDueAt: new Date('2026-12-05T11:58:30Z'), overdueSeconds: 90 },
       blobs: { queued: 1, due: 0, dueBytes: 0, nextDueAt: new Date('2026-12-06T00:00:00Z') },
+    });
+  });
+
+  it('reports the rate of every process together, and when what is due is done at it', () => {
+    const stats = {
+      at: AT,
+      timing: TIMING,
+      untaggedManifests: true,
+      recent: { reviews: 3_000, since: new Date('2026-12-05T11:55:00Z') },
+      manifests: { queued: 10, due: 10 },
+      links: { queued: 100, due: 90 },
+      blobs: { queued: 0, due: 0, dueBytes: 0 },
+    };
+    // 3,000 reviews in 5 minutes: 10 a second, so the 100 due take 10 s.
+    expect(gcStatusOf(stats).progress).toEqual({ reviewsPerSecond: 10, etaSeconds: 10 });
+    const idle = { ...stats, manifests: { queued: 0, due: 0 }, links: { queued: 0, due: 0 } };
+    expect(gcStatusOf({ ...idle, recent: { ...stats.recent, reviews: 0 } }).progress).toEqual({
+      reviewsPerSecond: 0,
+      etaSeconds: 0,
     });
   });
 

@@ -19,6 +19,16 @@ export interface GcQueueStatus {
 }
 
 /**
+ * How fast every process together reviews, over the last minutes, and when what is due now will
+ * be done at that rate: undefined while nothing reviews and something is due. Reviews that the
+ * ones due queue in turn (a blob's, once its last link goes) come on top.
+ */
+export interface GcProgress {
+  reviewsPerSecond: number;
+  etaSeconds?: number;
+}
+
+/**
  * Garbage collection at a glance. Every process reviews everything due on each run, so "overdue"
  * is the measure of progress: it stays below the interval while collection keeps up. The last run
  * is that of the process answering, when it runs garbage collection at all.
@@ -31,6 +41,7 @@ export interface GcStatus {
   manifests: GcQueueStatus;
   links: GcQueueStatus;
   blobs: GcQueueStatus & { dueBytes: number };
+  progress: GcProgress;
   /** This process's collection: undefined for a process that does not run it (the CLI). */
   worker?: { intervalSeconds: number; lastRun?: GcRunReport };
 }
@@ -79,8 +90,19 @@ export function gcStatusOf(stats: ReviewQueueStats, worker?: GcStatus['worker'])
     manifests: queueStatus(stats.manifests, stats.at),
     links: queueStatus(stats.links, stats.at),
     blobs: { ...queueStatus(stats.blobs, stats.at), dueBytes: stats.blobs.dueBytes },
+    progress: progressOf(stats),
     ...(worker ? { worker } : {}),
   };
+}
+
+function progressOf({ at, recent, manifests, links, blobs }: ReviewQueueStats): GcProgress {
+  const seconds = (at.getTime() - recent.since.getTime()) / 1000;
+  const reviewsPerSecond = seconds > 0 ? recent.reviews / seconds : 0;
+  const due = manifests.due + links.due + blobs.due;
+  if (due === 0) return { reviewsPerSecond, etaSeconds: 0 };
+  return reviewsPerSecond > 0
+    ? { reviewsPerSecond, etaSeconds: due / reviewsPerSecond }
+    : { reviewsPerSecond };
 }
 
 function queueStatus({ queued, due, oldestDueAt, nextDueAt }: QueueStats, at: Date): GcQueueStatus {

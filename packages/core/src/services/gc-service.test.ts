@@ -84,6 +84,7 @@ describe('GcService', () => {
       manifests: { queued: 0, due: 0 },
       links: { queued: 0, due: 0 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },
+      progress: { reviewsPerSecond: 0, etaSeconds: 0 },
       worker: { intervalSeconds: 30 },
     });
     const orphan = await upload('app', 'orphan');
@@ -230,6 +231,7 @@ describe('GcService.runNow when a run fails', () => {
       at: new Date(),
       timing: AT_ONCE,
       untaggedManifests: false,
+      recent: { reviews: 0, since: new Date() },
       manifests: { queued: 0, due: 0 },
       links: { queued: 1, due: 1 },
       blobs: { queued: 0, due: 0, dueBytes: 0 },

@@ -56,6 +56,8 @@ export interface ServiceSettings {
   eventLagObserver?: EventLagObserver;
   /** How often each process reviews what garbage collection has due; 0 never. */
   gcIntervalSeconds: number;
+  /** The share of its time a garbage-collection run works while it has more to do; 1 when absent. */
+  gcBusyFraction?: number;
   gcObserver?: GcObserver;
   /** Blob objects no row names are deleted once this old, by a sweep this often (0: never). */
   orphans: { minimumAgeSeconds: number; sweepIntervalSeconds: number };
@@ -92,6 +94,7 @@ export function createRegistryServices(backends: Backends, settings: ServiceSett
     reviews: metadata.gc,
     blobs,
     intervalMs: settings.gcIntervalSeconds * 1000,
+    ...(settings.gcBusyFraction !== undefined ? { busyFraction: settings.gcBusyFraction } : {}),
     observer: gcRuns.observingWorker(settings.gcObserver),
   });
   const orphans = new OrphanSweeper({

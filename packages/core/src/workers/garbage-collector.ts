@@ -1,5 +1,6 @@
 import type { BlobStore } from '@berth/blob-store/port';
 import type { GcReviews } from '@berth/metadata-store/port';
+import { Pace } from './pace';
 import type { Worker } from './worker';
 
 const BATCH = 100;
@@ -29,6 +30,12 @@ export class GarbageCollector implements Worker {
       reviews: GcReviews;
       blobs: BlobStore;
       intervalMs: number;
+      /**
+       * The share of its time a run works while there is more to review (0 to 1): after each
+       * pass it rests for as long as keeps it to that share, so that requests keep the CPU and
+       * the database. 1 works flat out.
+       */
+      busyFraction?: number;
       observer?: GcObserver;
     },
   ) {}
@@ -39,11 +46,13 @@ export class GarbageCollector implements Worker {
 
   async run(signal: AbortSignal): Promise<number> {
     const { reviews, blobs, observer } = this.deps;
+    const pace = new Pace(this.deps.busyFraction ?? 1);
     // Manifests first, all that are due: deleting them is what makes their blobs' links due.
     while (!signal.aborted) {
       const manifests = await reviews.reviewDueManifests(BATCH);
       for (let i = 0; i < manifests.removed.length; i++) observer?.manifestDeleted();
       if (manifests.reviewed === 0) break;
+      await pace.rest(signal);
     }
     let reclaimed = 0;
     while (!signal.aborted) {
@@ -66,6 +75,7 @@ export class GarbageCollector implements Worker {
       // Until a pass finds nothing it can review: reviews that keep what they review count as
       // much as those that remove it, and what a write holds waits for a later run.
       if (links.reviewed === 0 && blobReviews.reviewed === 0) break;
+      await pace.rest(signal);
     }
     return reclaimed;
   }

@@ -26,6 +26,7 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
         at: expect.any(Date),
         timing: { reviewDelaySeconds: 86_400, reviewJitterSeconds: 3_600 },
         untaggedManifests: false,
+        recent: { reviews: 0, since: expect.any(Date) },
         manifests: { queued: 0, due: 0 },
         links: { queued: 0, due: 0 },
         blobs: { queued: 0, due: 0, dueBytes: 0 },
@@ -102,6 +103,11 @@ export function describeGcReviewsContract(name: string, makeStore: () => Promise
       expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 3, removed: [] });
       expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 1, removed: [orphan] });
       expect(await store.gc.reviewDueBlobs(3)).toEqual({ reviewed: 0, removed: [] });
+      // Every review done counts towards the rate, kept or not, by any process.
+      const { at, recent } = await store.gc.stats();
+      expect(recent.reviews).toBe(4);
+      expect(at.getTime() - recent.since.getTime()).toBeGreaterThanOrEqual(300_000);
+      expect(at.getTime() - recent.since.getTime()).toBeLessThan(360_000);
     });
 
     it('drops the review of a link a manifest came to use, or that was removed', async () => {

@@ -56,6 +56,11 @@ export interface ReviewQueueStats {
   /** The timing in force (the defaults until a process configures it). */
   timing: ReviewTiming;
   untaggedManifests: boolean;
+  /**
+   * The reviews every process did together since `since` (the start of the minute five minutes
+   * before `at`): the rate of collection, whoever collects.
+   */
+  recent: { reviews: number; since: Date };
   manifests: QueueStats;
   links: QueueStats;
   blobs: QueueStats & { dueBytes: number };

@@ -205,6 +205,11 @@ export const configSchema = z
         /** How often each process reviews what is due; 0 turns garbage collection off here. */
         intervalSeconds: seconds.default(60),
         /**
+         * The share of its time a process's collection works through a backlog; it rests the
+         * rest, so that pushes and pulls keep the cores and the database. 1 works flat out.
+         */
+        busyFraction: z.coerce.number().gt(0).max(1).default(0.1),
+        /**
          * Blob objects that no row names (left by a process killed mid-push) are deleted once this
          * old, which must exceed the longest upload, by a sweep run this often (0: never).
          */

@@ -6,6 +6,7 @@ function statsWith(due: number): ReviewQueueStats {
     at: new Date(),
     timing: { reviewDelaySeconds: 0, reviewJitterSeconds: 0 },
     untaggedManifests: false,
+    recent: { reviews: 0, since: new Date() },
     manifests: { queued: 0, due: 0 },
     links: { queued: due, due },
     blobs: { queued: 0, due: 0, dueBytes: 0 },

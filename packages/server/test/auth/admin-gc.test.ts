@@ -135,6 +135,7 @@ describeEachFlavor(
         manifests: { queued: 0, due: 0 },
         links: { queued: 0, due: 0 },
         blobs: { queued: 0, due: 0, dueBytes: 0 },
+        progress: { reviewsPerSecond: expect.any(Number), etaSeconds: 0 },
         worker: { intervalSeconds: 0, lastRun: expect.objectContaining({ outcome: 'done' }) },
       });
       await pushBlob(uniqueRepo('gc-status'), randomBlob(700));

@@ -30,8 +30,16 @@ export function formatGcStatus(status: GcStatus): string {
       queue('blobs', status.blobs, status.blobs.dueBytes),
     ]),
     '',
+    progressLine(status.progress),
     workerLine(status.worker),
   ].join('\n');
+}
+
+function progressLine({ reviewsPerSecond, etaSeconds }: GcStatus['progress']): string {
+  const rate = `every process together reviewed ${reviewsPerSecond.toFixed(1)} a second lately`;
+  if (etaSeconds === 0) return `${rate}; nothing is due`;
+  if (etaSeconds === undefined) return `${rate}; what is due waits for a run`;
+  return `${rate}; what is due now is done in about ${formatDuration(etaSeconds)} at that rate`;
 }
 
 function workerLine(worker: GcStatus['worker']): string {
