@@ -314,8 +314,9 @@ function withoutTime({ manifests, links, blobs }: ReviewPreview): Removed {
   return { manifests, links, blobs };
 }
 
-function withoutClock({ at: _at, ...stats }: ReviewQueueStats): Omit<ReviewQueueStats, 'at'> {
-  return stats;
+/** The stats without what moves with the clock: when they were read, and the rate's window. */
+function withoutClock({ at: _at, recent, ...stats }: ReviewQueueStats): object {
+  return { ...stats, recentReviews: recent.reviews };
 }
 
 function totals({ manifests, links, blobs }: Removed): Record<string, number> {
