@@ -4,6 +4,7 @@ import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, sha256 } from '../support/oci-clie
 import { errorCodeIn } from '../support/outage-checks';
 import type { RoundRobinClient } from '../support/round-robin-client';
 import { resumeOffset } from '../support/upload-steps';
+import type { GcRules } from './gc-rules';
 import { newSeed, seededBytes } from './seeded-bytes';
 import type { SoakStats } from './soak-stats';
 
@@ -19,6 +20,11 @@ export interface AcknowledgedBlob {
   digest: string;
   seed: Buffer;
   size: number;
+  /**
+   * When the request that last acknowledged it was sent (epoch ms): with GC, its link's review
+   * comes due no earlier than a delay after this.
+   */
+  acknowledgedAt: number;
 }
 
 /** A manifest the registry acknowledged with 201. */
@@ -26,6 +32,31 @@ export interface AcknowledgedManifest {
   repository: string;
   digest: string;
   bytes: Buffer;
+  tag: string;
+  /** Its config, then its layers. */
+  blobs: AcknowledgedBlob[];
+  /**
+   * When a push moving its tag to another manifest was first sent (epoch ms), whether or not that
+   * push was acknowledged: the earliest the manifest may have lost its tag.
+   */
+  untaggedFrom?: number;
+}
+
+/** What a soak with GC saw GC do during the load. */
+export class GcSightings {
+  /** Pulls answered 404 for something GC was allowed to take by then. */
+  collected = 0;
+  /** Blobs of a manifest push that GC had taken (HEAD 404), uploaded again before the push. */
+  uploadedAgain = 0;
+  /** Manifest pushes refused MANIFEST_BLOB_UNKNOWN, pushed again once the blobs were back. */
+  refused = 0;
+  /**
+   * Refusals that came less than a delay after every blob of the push was last confirmed (by its
+   * upload or a HEAD 200): docs/gc.md promises a client that whole delay.
+   */
+  readonly refusedEarly: string[] = [];
+  /** Acknowledged content found gone while it had to be there: each one a lost push. */
+  readonly losses: string[] = [];
 }
 
 /** Everything acknowledged during a soak, and any content that came back different. */
@@ -35,6 +66,15 @@ export class Ledger {
   /** `<repository>:<tag>` to the digest of the last manifest acknowledged under it. */
   readonly tags = new Map<string, string>();
   readonly mismatches: string[] = [];
+  readonly gc = new GcSightings();
+
+  /** `startedAt` (epoch ms) is what the times in the lines of `gc` count from. */
+  constructor(readonly startedAt = Date.now()) {}
+
+  /** A time as the soak's log shows it. */
+  soakTime(at: number): string {
+    return `${((at - this.startedAt) / 1000).toFixed(1)} s`;
+  }
 }
 
 /** What one request got; status 0 when no answer came (connection error or timeout). */
@@ -43,11 +83,19 @@ interface Answer {
   code?: string;
   headers?: Headers;
   body: Buffer;
+  /** The process it went to, when there was one. */
+  target?: string;
+  /** When the request was sent and when its answer (or its failure) was all in, epoch ms. */
+  sentAt: number;
+  answeredAt: number;
 }
 
 /**
  * One client of the soak: pushes (whole and chunked) and pulls against a round-robin client,
  * retrying each operation as a registry client would until it succeeds or its budget runs out.
+ * With `gc`, it also does what a client of a collecting registry does: checks that a layer it
+ * reuses is still there and uploads it again if not, pushes a manifest again after uploading
+ * what a refusal said was missing, and takes a 404 for what GC was allowed to take as an answer.
  */
 export class SoakClient {
   constructor(
@@ -55,6 +103,7 @@ export class SoakClient {
     private readonly stats: SoakStats,
     private readonly ledger: Ledger,
     private readonly repository: string,
+    private readonly gc?: GcRules,
   ) {}
 
   /** Runs random operations until `until` (epoch ms). */
@@ -83,13 +132,21 @@ export class SoakClient {
     const seed = newSeed();
     const data = seededBytes(seed, size);
     const digest = sha256(data);
+    const acknowledgedAt = await this.uploadWhole(digest, data);
+    return this.acknowledge({ repository: this.repository, digest, seed, size, acknowledgedAt });
+  }
+
+  /** Uploads a blob in one request until acknowledged; returns when the acknowledged request was sent. */
+  private async uploadWhole(digest: string, data: Buffer): Promise<number> {
+    let acknowledgedAt = 0;
     await retrying('push whole', async () => {
       const answer = await this.send('POST', `/v2/${this.repository}/blobs/uploads/?digest=${digest}`, {
         body: data,
       });
+      acknowledgedAt = answer.sentAt;
       return answer.status === 201 ? 'done' : 'retry';
     });
-    return this.acknowledge({ repository: this.repository, digest, seed, size });
+    return acknowledgedAt;
   }
 
   private async pushChunked(size: number): Promise<void> {
@@ -99,6 +156,7 @@ export class SoakClient {
     const chunkSize = randomInt(256 * 1024, 2 * MiB);
     let location: string | undefined;
     let offset = 0;
+    let acknowledgedAt = 0;
     await retrying('push chunked', async () => {
       if (location === undefined) {
         const started = await this.send('POST', `/v2/${this.repository}/blobs/uploads/`);
@@ -123,15 +181,19 @@ export class SoakClient {
         return 'retry';
       }
       const done = await this.send('PUT', `${location}?digest=${digest}`);
+      acknowledgedAt = done.sentAt;
       if (done.status === 201) return 'done';
       if (done.code === 'BLOB_UPLOAD_UNKNOWN') {
         // The completion may have succeeded with its answer lost; else the upload starts over.
-        if ((await this.send('HEAD', `/v2/${this.repository}/blobs/${digest}`)).status === 200) return 'done';
+        // A HEAD that finds the blob postpones its review as the upload did.
+        const found = await this.send('HEAD', `/v2/${this.repository}/blobs/${digest}`);
+        acknowledgedAt = found.sentAt;
+        if (found.status === 200) return 'done';
         location = undefined;
       }
       return 'retry';
     });
-    this.acknowledge({ repository: this.repository, digest, seed, size });
+    this.acknowledge({ repository: this.repository, digest, seed, size, acknowledgedAt });
   }
 
   /** Where an upload stands after an answer that did not say; keeps `fallback` when no one answers. */
@@ -153,16 +215,95 @@ export class SoakClient {
       }),
     );
     const tag = `t${randomInt(3)}`;
+    const blobs = [config, ...layers];
+    // When the registry last answered that each blob is in the repository (upload or HEAD).
+    const confirmed = new Map<AcknowledgedBlob, number>([[config, config.acknowledgedAt]]);
+    if (this.gc) for (const layer of layers) confirmed.set(layer, await this.confirm(layer));
+    const replaced = this.ledger.tags.get(`${this.repository}:${tag}`);
+    const untaggedFrom = Date.now();
+    for (const manifest of this.ledger.manifests) {
+      if (manifest.repository === this.repository && manifest.digest === replaced)
+        manifest.untaggedFrom ??= untaggedFrom;
+    }
     await retrying('push manifest', async () => {
       const answer = await this.send('PUT', `/v2/${this.repository}/manifests/${tag}`, {
         body: bytes,
         headers: { 'Content-Type': OCI_MANIFEST },
       });
-      return answer.status === 201 ? 'done' : 'retry';
+      if (answer.status === 201) return 'done';
+      if (this.gc && answer.code === 'MANIFEST_BLOB_UNKNOWN') {
+        this.refused(`${this.repository}:${tag}`, answer, Math.min(...confirmed.values()));
+        for (const blob of blobs) confirmed.set(blob, await this.confirm(blob));
+      }
+      return 'retry';
     });
     const digest = sha256(bytes);
-    this.ledger.manifests.push({ repository: this.repository, digest, bytes });
+    this.ledger.manifests.push({ repository: this.repository, digest, bytes, tag, blobs });
     this.ledger.tags.set(`${this.repository}:${tag}`, digest);
+  }
+
+  /**
+   * Checks (HEAD) that a blob is still in the repository, uploading it again if GC took it, as a
+   * client pushing an image does; returns when the answer that confirmed it was asked for.
+   */
+  private async confirm(blob: AcknowledgedBlob): Promise<number> {
+    const gc = this.gc as GcRules;
+    let confirmedAt = 0;
+    let gone = false;
+    await retrying('check blob', async () => {
+      const answer = await this.send('HEAD', `/v2/${blob.repository}/blobs/${blob.digest}`);
+      confirmedAt = answer.sentAt;
+      if (answer.status === 404) {
+        if (gc.blobMustSurvive(this.ledger, blob, answer.answeredAt))
+          this.lost(`blob ${blob.repository}@${blob.digest} (HEAD)`, answer, this.blobAge(blob, answer));
+        gone = true;
+        return 'done';
+      }
+      return answer.status === 200 ? 'done' : 'retry';
+    });
+    if (!gone) return confirmedAt;
+    this.ledger.gc.uploadedAgain++;
+    blob.acknowledgedAt = await this.uploadWhole(blob.digest, seededBytes(blob.seed, blob.size));
+    return blob.acknowledgedAt;
+  }
+
+  private refused(reference: string, answer: Answer, confirmedAt: number): void {
+    const gc = this.ledger.gc;
+    gc.refused++;
+    if ((this.gc as GcRules).within(confirmedAt, answer.answeredAt)) {
+      gc.refusedEarly.push(
+        `manifest push to ${reference} refused MANIFEST_BLOB_UNKNOWN by ${portOf(answer)} at ` +
+          `${this.ledger.soakTime(answer.answeredAt)}, ${answer.answeredAt - confirmedAt} ms after its ` +
+          `blobs were last confirmed`,
+      );
+    }
+  }
+
+  /** Records acknowledged content found gone while it had to be there. */
+  private lost(what: string, answer: Answer, detail: string): void {
+    this.ledger.gc.losses.push(
+      `${what}: ${answer.status}${answer.code ? ` ${answer.code}` : ''} from ${portOf(answer)}, asked at ` +
+        `${this.ledger.soakTime(answer.sentAt)}, answered at ${this.ledger.soakTime(answer.answeredAt)}; ${detail}`,
+    );
+  }
+
+  private blobAge(blob: AcknowledgedBlob, answer: Answer): string {
+    const referencing = this.ledger.manifests.filter((manifest) => manifest.blobs.includes(blob));
+    return (
+      `acknowledged ${answer.sentAt - blob.acknowledgedAt} ms before it was asked for, referenced by ` +
+      `${referencing.length === 0 ? 'no manifest' : referencing.map((manifest) => `${manifest.digest} (${manifest.tag})`).join(', ')}`
+    );
+  }
+
+  /**
+   * With GC, whether a 404 to a pull ends it: what was taken, or lost, cannot be pulled again.
+   * `mustSurvive` is asked only then.
+   */
+  private gone(what: string, answer: Answer, mustSurvive: () => boolean, detail: () => string): boolean {
+    if (!this.gc || answer.status !== 404) return false;
+    if (mustSurvive()) this.lost(what, answer, detail());
+    else this.ledger.gc.collected++;
+    return true;
   }
 
   private async pullBlob(): Promise<void> {
@@ -170,6 +311,13 @@ export class SoakClient {
     if (!blob) return;
     await retrying('pull blob', async () => {
       const answer = await this.send('GET', `/v2/${blob.repository}/blobs/${blob.digest}`, { follow: true });
+      const mustSurvive = () => this.gc?.blobMustSurvive(this.ledger, blob, answer.answeredAt) ?? true;
+      if (
+        this.gone(`blob ${blob.repository}@${blob.digest}`, answer, mustSurvive, () =>
+          this.blobAge(blob, answer),
+        )
+      )
+        return 'done';
       if (answer.status !== 200) return 'retry';
       if (!answer.body.equals(seededBytes(blob.seed, blob.size)))
         this.ledger.mismatches.push(`blob ${blob.digest}`);
@@ -184,6 +332,13 @@ export class SoakClient {
       const answer = await this.send('GET', `/v2/${manifest.repository}/manifests/${manifest.digest}`, {
         headers: { Accept: OCI_MANIFEST },
       });
+      const mustSurvive = () => this.gc?.manifestMustSurvive(manifest, answer.answeredAt) ?? true;
+      const detail = () =>
+        manifest.untaggedFrom === undefined
+          ? `still tagged ${manifest.tag}`
+          : `a push moving its tag ${manifest.tag} away began ${answer.sentAt - manifest.untaggedFrom} ms before it was asked for`;
+      if (this.gone(`manifest ${manifest.repository}@${manifest.digest}`, answer, mustSurvive, detail))
+        return 'done';
       if (answer.status !== 200) return 'retry';
       if (!answer.body.equals(manifest.bytes)) this.ledger.mismatches.push(`manifest ${manifest.digest}`);
       return 'done';
@@ -205,12 +360,14 @@ export class SoakClient {
     if (!this.client.hasTarget()) {
       // Every process is restarting (a cluster of one): what a load balancer answers then.
       this.stats.request(method, 'no process ready', 0);
-      return { status: 0, body: Buffer.alloc(0) };
+      return { status: 0, body: Buffer.alloc(0), sentAt: started, answeredAt: started };
     }
     let answer: Answer;
     let outcome: string;
+    let target: string | undefined;
     try {
-      const res = await fetch(new URL(path, this.client.nextTarget()), {
+      target = this.client.nextTarget();
+      const res = await fetch(new URL(path, target), {
         method,
         redirect: init.follow ? 'follow' : 'manual',
         headers: { 'Content-Type': 'application/octet-stream', ...init.headers },
@@ -219,10 +376,24 @@ export class SoakClient {
       });
       const body = Buffer.from(await res.arrayBuffer());
       const code = res.status >= 400 ? errorCodeIn(body.toString('utf8')) : undefined;
-      answer = { status: res.status, headers: res.headers, body, ...(code ? { code } : {}) };
+      answer = {
+        status: res.status,
+        headers: res.headers,
+        body,
+        ...(code ? { code } : {}),
+        target,
+        sentAt: started,
+        answeredAt: Date.now(),
+      };
       outcome = code ? `${res.status} ${code}` : String(res.status);
     } catch (error) {
-      answer = { status: 0, body: Buffer.alloc(0) };
+      answer = {
+        status: 0,
+        body: Buffer.alloc(0),
+        ...(target !== undefined ? { target } : {}),
+        sentAt: started,
+        answeredAt: Date.now(),
+      };
       const { name, cause } = error as { name: string; cause?: { code?: string } };
       outcome = name === 'TimeoutError' ? 'timeout' : `network ${cause?.code ?? name}`;
     }
@@ -248,6 +419,11 @@ async function retrying(name: string, step: () => Promise<Step>): Promise<void> 
 /** Random blob sizes up to 4 MiB, most of them small, as layers are. */
 function randomSize(): number {
   return randomInt(0, 100) < 70 ? randomInt(1, 512 * 1024) : randomInt(512 * 1024, 4 * MiB);
+}
+
+/** The process an answer came from, as the soak's log names it. */
+function portOf(answer: Answer): string {
+  return answer.target === undefined ? 'no process' : `:${new URL(answer.target).port}`;
 }
 
 function pick<T>(items: T[]): T | undefined {

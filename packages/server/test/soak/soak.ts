@@ -7,11 +7,20 @@
  *
  * Needs what the tests need (PostgreSQL, Redis, Ceph RGW or BERTH_TEST_S3=s3rver); exits 1 when
  * anything acknowledged was lost or changed, an operation was given up, or a request got a 500.
+ *
+ * With --gc, every process collects garbage all along with a review delay of seconds (gc-rules.ts),
+ * and --gc-untagged collects untagged manifests too. What the rules let GC take (a blob no
+ * manifest that stays references, once the delay after its upload has passed; with
+ * --gc-untagged, a manifest a delay after its tag moved) may be gone; everything else must pull
+ * back intact from every process once GC has worked off its queues, and no blob row may have lost
+ * its object.
  */
 import { parseArgs } from 'node:util';
-import { startProcessCluster } from '../support/process-cluster';
+import { startProcessCluster, type ProcessCluster } from '../support/process-cluster';
 import { auditStorage } from '../support/storage-audit';
 import { checkAcknowledged } from './final-check';
+import { checkWithGc, type Tally } from './gc-check';
+import { GC_REVIEW_DELAY_SECONDS, GcRules } from './gc-rules';
 import { churnProcesses, type Restart } from './process-churn';
 import { Ledger, SoakClient } from './soak-client';
 import { SoakStats } from './soak-stats';
@@ -21,6 +30,8 @@ interface Settings {
   processes: number;
   restartEverySeconds: number;
   clients: number;
+  /** Unset: the processes collect as by default, a day after a change, which no soak reaches. */
+  gc: GcRules | undefined;
 }
 
 function readSettings(argv: string[]): Settings {
@@ -31,6 +42,8 @@ function readSettings(argv: string[]): Settings {
       processes: { type: 'string', default: '3' },
       'restart-every': { type: 'string', default: '5' },
       clients: { type: 'string', default: '4' },
+      gc: { type: 'boolean', default: false },
+      'gc-untagged': { type: 'boolean', default: false },
     },
   });
   const positive = (name: string, value: string): number => {
@@ -43,6 +56,7 @@ function readSettings(argv: string[]): Settings {
     processes: Math.round(positive('processes', values.processes)),
     restartEverySeconds: positive('restart-every', values['restart-every']),
     clients: Math.round(positive('clients', values.clients)),
+    gc: values.gc || values['gc-untagged'] ? new GcRules(values['gc-untagged']) : undefined,
   };
 }
 
@@ -62,22 +76,32 @@ function describeRestarts(restarts: Restart[]): string {
   );
 }
 
+const MiB = 1024 * 1024;
+
 async function soak(settings: Settings): Promise<boolean> {
+  const { gc } = settings;
   say(
     `${settings.processes} processes, ${settings.clients} clients, ${settings.durationSeconds} s, ` +
-      `a restart every ${settings.restartEverySeconds} s`,
+      `a restart every ${settings.restartEverySeconds} s` +
+      (gc
+        ? `; GC on every process, review delay ${GC_REVIEW_DELAY_SECONDS} s` +
+          `${gc.untaggedManifests ? ', untagged manifests too' : ''}`
+        : ''),
   );
-  const cluster = await startProcessCluster({ processes: settings.processes });
+  const cluster = await startProcessCluster({
+    processes: settings.processes,
+    ...(gc ? { env: gc.env() } : {}),
+  });
   try {
     say(
       `processes ready on ports ${cluster.processes.map((p) => p.port).join(', ')}; S3 is ${cluster.backends.s3.kind}`,
     );
     const stats = new SoakStats();
-    const ledger = new Ledger();
+    const ledger = new Ledger(started);
     const until = Date.now() + settings.durationSeconds * 1000;
     const clients = Array.from(
       { length: settings.clients },
-      (_, index) => new SoakClient(cluster.client(), stats, ledger, `soak/client-${index}`),
+      (_, index) => new SoakClient(cluster.client(), stats, ledger, `soak/client-${index}`, gc),
     );
     const [restarts] = await Promise.all([
       churnProcesses(cluster, settings.restartEverySeconds * 1000, until, (restart) =>
@@ -88,6 +112,10 @@ async function soak(settings: Settings): Promise<boolean> {
       ),
       ...clients.map((client) => client.run(until)),
     ]);
+    if (gc) {
+      say('load done; pulling back what must stay, waiting for GC to work off its queues');
+      return await reportWithGc(cluster, stats, ledger, restarts, gc);
+    }
     say('load done; pulling back everything acknowledged');
 
     const check = await checkAcknowledged(cluster.client(), ledger);
@@ -116,6 +144,73 @@ async function soak(settings: Settings): Promise<boolean> {
   } finally {
     await cluster.stop();
   }
+}
+
+function describeTally(tally: Tally): string {
+  return (
+    `${tally.manifests} manifests (${tally.manifestsGone} gone) and ` +
+    `${tally.blobs} blobs (${tally.blobsGone} gone)`
+  );
+}
+
+async function reportWithGc(
+  cluster: ProcessCluster,
+  stats: SoakStats,
+  ledger: Ledger,
+  restarts: Restart[],
+  gc: GcRules,
+): Promise<boolean> {
+  const check = await checkWithGc(cluster, ledger, gc);
+  const serverErrors = await cluster.internalErrors();
+  const seen = ledger.gc;
+  const { audit, settled, reclaimed } = check;
+  const report = [
+    ...stats.describe(),
+    describeRestarts(restarts),
+    `gc during the load: ${seen.collected} pulls found gone what GC was allowed to take; ` +
+      `${seen.refused} manifest pushes refused MANIFEST_BLOB_UNKNOWN; ` +
+      `${seen.uploadedAgain} blobs uploaded again after a HEAD 404`,
+    ...(seen.refusedEarly.length === 0
+      ? []
+      : [
+          `SUSPICIOUS: ${seen.refusedEarly.length} refused less than the delay after their blobs were confirmed`,
+          ...seen.refusedEarly.map((line) => `  ${line}`),
+        ]),
+    `final check: ${check.manifests} manifests that stay, the ${check.blobs} blobs they reference and ` +
+      `${check.tags} tags pulled back from each of ${check.processes} processes after GC; ` +
+      `${describeTally(check.timeBound)} still within their delay, pulled from each at once; ` +
+      `${describeTally(check.mayGo)} that GC was allowed to take, pulled once; ` +
+      `${check.problems.length === 0 ? 'all the rest identical' : `${check.problems.length} PROBLEMS`}`,
+    ...check.problems.map((problem) => `  ${problem}`),
+    settled.left
+      ? `gc queues NOT worked off ${settled.ms} ms after the pull-back: ${settled.left.manifests} manifest, ` +
+        `${settled.left.links} link and ${settled.left.blobs} blob reviews still queued`
+      : `gc queues empty ${settled.ms} ms after the pull-back`,
+    // Counters start again at 0 with each restart: what the processes' current lives reclaimed.
+    `gc reclaimed since each process last started: ${reclaimed.blobs} blobs ` +
+      `(${(reclaimed.bytes / MiB).toFixed(1)} MiB), ${reclaimed.links} links, ${reclaimed.manifests} manifests; ` +
+      `${reclaimed.objectDeleteFailures} object delete failures; ${reclaimed.runs} gc runs ` +
+      `(${reclaimed.failedRuns} failed, ${((reclaimed.runSeconds / Math.max(1, reclaimed.runs)) * 1000).toFixed(0)} ms on average)`,
+    `blobs table: ${check.blobRows.loadEnd} rows when the load ended, ${check.blobRows.end} after GC; ` +
+      `${check.acknowledgedGone.blobs} of ${check.acknowledgedGone.of} acknowledged blobs ` +
+      `(${(check.acknowledgedGone.bytes / MiB).toFixed(1)} MiB) have no row any more`,
+    `storage: ${audit.blobRows.length} blob rows, ${audit.objects.length} objects; ` +
+      `${check.rowsWithoutObject.length} rows without object; left by killed processes: ` +
+      `${audit.orphanedObjects.length} objects without row (for the orphan sweep, which deletes one seen ` +
+      `unnamed twice ten minutes apart), ` +
+      `${audit.staged.length} staged and ${audit.incompleteUploads.length} multipart leftovers (for the janitor)`,
+    ...check.rowsWithoutObject.map((digest) => `  blob row without an object: ${digest}`),
+    `server-side 500s logged: ${serverErrors.length}`,
+  ];
+  process.stdout.write(`\n${report.join('\n')}\n`);
+  return (
+    check.problems.length === 0 &&
+    check.rowsWithoutObject.length === 0 &&
+    settled.left === undefined &&
+    stats.failedOperations === 0 &&
+    stats.internalErrors === 0 &&
+    serverErrors.length === 0
+  );
 }
 
 soak(readSettings(process.argv.slice(2))).then(
