@@ -54,10 +54,12 @@ describe('garbage collection racing pushes, tag moves and deletes on three proce
   const cluster = useProcessCluster({
     processes: 3,
     env: {
-      // Every review due at once, and reviewed all the time: the races GC can have, as often as possible.
+      // Every review due at once, and reviewed all the time, flat out: the races GC can have, as
+      // often as possible.
       BERTH_GC_REVIEW_DELAY_SECONDS: '0',
       BERTH_GC_REVIEW_JITTER_SECONDS: '0',
       BERTH_GC_INTERVAL_SECONDS: '0.2',
+      BERTH_GC_BUSY_FRACTION: '1',
     },
   });
 
