@@ -218,6 +218,17 @@ SELECT at, delay_seconds, jitter_seconds, untagged_manifests,
 FROM settings`;
 
 /**
+ * Takes a repository's lock, as every write that records events does first, unless a write holds
+ * it: GC skips a repository being written rather than make a push wait.
+ */
+async function lockUnlessWritten(tx: SqlClient, repositoryId: number): Promise<boolean> {
+  const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
+    repositoryId,
+  ]);
+  return locked.length > 0;
+}
+
+/**
  * Reviews one manifest, under its repository's lock like a link (skipped when a write holds it):
  * deletes it, with what only it kept, when nothing keeps it; returns what it deleted. Every write
  * that tags, lists or deletes a manifest holds that lock, so nothing can come to keep it between
@@ -228,19 +239,14 @@ async function reviewManifest(
   candidate: ManifestCandidate,
 ): Promise<RemovedManifest[] | 'skipped'> {
   const { manifest_id: manifestId, repository_id: repositoryId, repository } = candidate;
-  if (repositoryId !== null) {
-    const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
-      repositoryId,
-    ]);
-    if (locked.length === 0) return 'skipped';
-  }
+  if (repositoryId !== null && !(await lockUnlessWritten(tx, repositoryId))) return 'skipped';
   const claimed = await tx.query(
     'DELETE FROM gc_manifest_reviews WHERE manifest_id = $1 AND review_after <= now() RETURNING 1',
     [manifestId],
   );
-  if (claimed.length === 0 || repositoryId === null || repository === null) {
-    return claimed.length === 0 ? 'skipped' : [];
-  }
+  if (claimed.length === 0) return 'skipped';
+  // The manifest is gone: its review is dropped, and counts as done.
+  if (repositoryId === null || repository === null) return [];
   const doomed = await unreachableManifests(tx, [manifestId]);
   if (doomed.length === 0) return [];
   // Their blob references and index listings go with them (ON DELETE CASCADE); the triggers
@@ -266,10 +272,7 @@ async function reviewLinks(
   tx: SqlClient,
   { repository_id: repositoryId, repository, digests }: LinkCandidates,
 ): Promise<{ reviewed: number; removed: string[] }> {
-  const locked = await tx.query('SELECT 1 FROM repositories WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED', [
-    repositoryId,
-  ]);
-  if (locked.length === 0) return { reviewed: 0, removed: [] };
+  if (!(await lockUnlessWritten(tx, repositoryId))) return { reviewed: 0, removed: [] };
   const claimed = await tx.query<{ blob_digest: string }>(
     `DELETE FROM gc_link_reviews
      WHERE repository_id = $1 AND blob_digest = ANY($2::text[]) AND review_after <= now()
